@@ -8,10 +8,13 @@ type BootstrapInput struct {
 	AdminID string `json:"adminId"`
 }
 
-// SolutionAdminInput adds a solution admin.
+// SolutionAdminInput adds a solution admin. The identity bound is the
+// certificate's subject and issuer under MSPID; an empty MSPID means the
+// calling solution admin's own MSP.
 type SolutionAdminInput struct {
 	UserID         string `json:"userId"`
 	CertificatePEM string `json:"certificatePem"`
+	MSPID          string `json:"mspId,omitempty" metadata:",optional"`
 }
 
 // CreateOrganizationInput creates a hospital.

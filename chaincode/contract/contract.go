@@ -1,0 +1,88 @@
+// Package contract is the MedLedger smart contract: hospitals, user-role
+// bindings, document records, consent and the audit trail.
+//
+// It is thin at the edge: each transaction validates its input, resolves the
+// caller from the creator certificate and its binding on the ledger, asks a
+// pure decision function of package access, writes state and emits exactly
+// one event. Submit transactions live in submit.go, evaluate transactions in
+// evaluate.go, the key scheme in keys.go. Time comes only from the
+// transaction timestamp; paginated queries appear only in evaluate
+// transactions, because Fabric refuses them where a transaction writes.
+package contract
+
+import (
+	"strings"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+
+	"github.com/medledger/medledger/chaincode/model"
+)
+
+// Contract is the "medledger" contract. Every exported method that takes a
+// transaction context is a transaction; helpers are unexported functions.
+type Contract struct {
+	contractapi.Contract
+}
+
+// GetEvaluateTransactions marks the read-only transactions as evaluate in the
+// contract metadata.
+func (c *Contract) GetEvaluateTransactions() []string {
+	return append([]string(nil), model.EvaluateTransactions...)
+}
+
+// Chaincode is the MedLedger chaincode: the contract behind the contract
+// API's router, with every error carrying a model.Code. The contract API
+// rejects unknown functions and arguments that do not match the schema
+// before the contract sees them, with messages that carry no code; Chaincode
+// gives those INVALID_ARGUMENT (INTERNAL for a result that failed the
+// schema), so that clients can rely on the code of every error.
+type Chaincode struct {
+	router *contractapi.ContractChaincode
+}
+
+var _ shim.Chaincode = (*Chaincode)(nil)
+
+// New builds the MedLedger chaincode.
+func New() (*Chaincode, error) {
+	c := &Contract{}
+	c.Name = model.ContractName
+	c.Info.Title = "MedLedger"
+	c.Info.Version = "1.0.0"
+	router, err := contractapi.NewChaincode(c)
+	if err != nil {
+		return nil, err
+	}
+	router.DefaultContract = model.ContractName
+	router.Info.Title = "MedLedger"
+	router.Info.Version = "1.0.0"
+	return &Chaincode{router: router}, nil
+}
+
+// Init answers the peer's initialisation call; MedLedger needs none (the
+// ledger is set up by Bootstrap).
+func (cc *Chaincode) Init(stub shim.ChaincodeStubInterface) *peer.Response {
+	return withCode(cc.router.Init(stub))
+}
+
+// Invoke runs one transaction.
+func (cc *Chaincode) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
+	return withCode(cc.router.Invoke(stub))
+}
+
+func withCode(resp *peer.Response) *peer.Response {
+	if resp.GetStatus() < shim.ERRORTHRESHOLD {
+		return resp
+	}
+	for _, c := range model.Codes {
+		if strings.HasPrefix(resp.GetMessage(), string(c)+": ") {
+			return resp
+		}
+	}
+	code := model.CodeInvalidArgument
+	if strings.HasPrefix(resp.GetMessage(), "error handling success response") {
+		code = model.CodeInternal
+	}
+	return shim.Error(string(code) + ": " + resp.GetMessage())
+}

@@ -1,0 +1,108 @@
+package contract
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// The key scheme. Every record lives under a composite key whose object type
+// is one of these constants; each index names the query it serves. Keys only
+// ever hold ids, codes, hashes and fixed-width times, never free text.
+//
+// Every access decision reads a fixed set of keys (the identity index, the
+// caller's user and organisation, the document) plus the grants between the
+// document's patient and the caller, found by one partial-key query on
+// objGrant per grantee (the caller as a user, the caller's organisation):
+// nothing it reads grows with the number of documents, patients, users or
+// other grants on the ledger.
+const (
+	// objConfig [] -> configRecord: whether Bootstrap ran and how many solution
+	// admins are active. Serves Bootstrap (once only) and RemoveSolutionAdmin
+	// (never the last one) with a single read.
+	objConfig = "config"
+
+	// objOrg [orgID] -> model.Organization. Serves GetOrganization, the
+	// organisation check in every caller resolution, and ListOrganizations
+	// (partial key with no attributes, paginated).
+	objOrg = "org"
+
+	// objUser [userID] -> model.User. Serves GetUser and caller resolution.
+	objUser = "user"
+
+	// objIdentity [sha256(mspID, subject, issuer)] -> userID. Serves caller
+	// resolution (creator certificate -> binding) with one read, and keeps an
+	// identity bound to at most one user. The hash keeps arbitrary DN text out
+	// of the key; a renewed certificate with the same subject and issuer
+	// hashes to the same key and so keeps its binding.
+	objIdentity = "identity"
+
+	// objUserByOrg [orgID, userID] -> "". Serves ListUsers for an organisation
+	// (partial key [orgID], paginated; each hit reads objUser).
+	objUserByOrg = "userByOrg"
+
+	// objSolutionAdmin [userID] -> "". Serves ListUsers without an
+	// organisation (the solution admins).
+	objSolutionAdmin = "solutionAdmin"
+
+	// objDocument [documentID] -> model.Document with all its versions.
+	// Serves AccessDocument, CheckAccess, AddDocumentVersion, EraseDocument
+	// and the existence check of RegisterDocument.
+	objDocument = "document"
+
+	// objDocumentByPatient [patientID, documentID] -> "". Serves
+	// ListDocuments (partial key [patientID], paginated; each hit reads
+	// objDocument).
+	objDocumentByPatient = "documentByPatient"
+
+	// objStorageRef [orgID, documentID, version(6 digits)] ->
+	// model.StorageRef. Serves ListStorageRefs, the garbage collector's view
+	// of one hospital's blobs (partial key [orgID], paginated).
+	objStorageRef = "storageRef"
+
+	// objGrant [patientID, granteeType, granteeID, grantID] -> model.Grant,
+	// consent and emergency alike. Serves the access decisions (partial key
+	// [patientID, granteeType, granteeID]: only the grants between this
+	// patient and this grantee) and ListGrants (partial key [patientID],
+	// paginated).
+	objGrant = "grant"
+
+	// objGrantID [grantID] -> the objGrant key of that grant. Serves
+	// RevokeConsent (grant id -> record with two reads) and keeps grant ids
+	// unique.
+	objGrantID = "grantId"
+
+	// objGrantByGrantee [granteeType, granteeID, patientID, grantID] -> "".
+	// Serves ListReceivedGrants (partial key [granteeType, granteeID],
+	// paginated; each hit reads objGrant).
+	objGrantByGrantee = "grantByGrantee"
+
+	// objAuditByPatient [patientID, accessTime, txID] -> model.AuditEntry.
+	// Serves ListAccessLog (partial key [patientID], paginated, oldest first
+	// because accessTime is fixed width).
+	objAuditByPatient = "auditByPatient"
+
+	// objAuditByAccessor [accessorID, accessTime, txID] -> model.AuditEntry.
+	// Serves ListMyAccesses (partial key [accessorID], paginated, oldest first).
+	objAuditByAccessor = "auditByAccessor"
+)
+
+// auditTimeLayout is fixed width and UTC, so that the lexical order of audit
+// keys is their time order.
+const auditTimeLayout = "20060102T150405.000000000Z"
+
+func auditTime(t time.Time) string { return t.UTC().Format(auditTimeLayout) }
+
+// versionKey pads a version number so that keys sort by version.
+func versionKey(v int) string { return fmt.Sprintf("%06d", v) }
+
+// identityKeyAttr hashes an identity into one key attribute. The fields are
+// length-prefixed so that no two identities share an encoding.
+func identityKeyAttr(mspID, subject, issuer string) string {
+	h := sha256.New()
+	for _, f := range []string{mspID, subject, issuer} {
+		fmt.Fprintf(h, "%d:%s;", len(f), f)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

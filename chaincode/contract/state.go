@@ -1,0 +1,221 @@
+package contract
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+
+	"github.com/medledger/medledger/chaincode/access"
+	"github.com/medledger/medledger/chaincode/model"
+)
+
+// configRecord is the chaincode's singleton settings record (objConfig). It is
+// internal to the chaincode: no transaction returns it.
+type configRecord struct {
+	Bootstrapped         bool `json:"bootstrapped"`
+	ActiveSolutionAdmins int  `json:"activeSolutionAdmins"`
+}
+
+// compositeKey builds a key of the scheme in keys.go. Attributes are
+// validated ids, codes or hashes, so a failure means the input slipped past
+// validation: it is reported as an invalid argument, never written.
+func compositeKey(stub shim.ChaincodeStubInterface, objectType string, attrs ...string) (string, error) {
+	k, err := stub.CreateCompositeKey(objectType, attrs)
+	if err != nil {
+		return "", model.Errorf(model.CodeInvalidArgument, "cannot build %s key: %v", objectType, err)
+	}
+	return k, nil
+}
+
+// getJSON reads key into v and reports whether the key exists.
+func getJSON(stub shim.ChaincodeStubInterface, key string, v any) (bool, error) {
+	raw, err := stub.GetState(key)
+	if err != nil {
+		return false, model.Errorf(model.CodeInternal, "read state: %v", err)
+	}
+	if raw == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return false, model.Errorf(model.CodeInternal, "decode state record: %v", err)
+	}
+	return true, nil
+}
+
+// getRecord reads the record of objectType with attrs into v.
+func getRecord(stub shim.ChaincodeStubInterface, v any, objectType string, attrs ...string) (bool, error) {
+	k, err := compositeKey(stub, objectType, attrs...)
+	if err != nil {
+		return false, err
+	}
+	return getJSON(stub, k, v)
+}
+
+// putRecord writes v as JSON under the key of objectType with attrs.
+func putRecord(stub shim.ChaincodeStubInterface, v any, objectType string, attrs ...string) error {
+	k, err := compositeKey(stub, objectType, attrs...)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return model.Errorf(model.CodeInternal, "encode state record: %v", err)
+	}
+	if err := stub.PutState(k, raw); err != nil {
+		return model.Errorf(model.CodeInternal, "write state: %v", err)
+	}
+	return nil
+}
+
+// putMarker writes an index entry that only exists to be found by a
+// partial-key query. Fabric deletes a key written with an empty value, so the
+// marker holds one byte.
+func putMarker(stub shim.ChaincodeStubInterface, objectType string, attrs ...string) error {
+	k, err := compositeKey(stub, objectType, attrs...)
+	if err != nil {
+		return err
+	}
+	if err := stub.PutState(k, []byte{0}); err != nil {
+		return model.Errorf(model.CodeInternal, "write state: %v", err)
+	}
+	return nil
+}
+
+// emit sets the transaction's one event.
+func emit(stub shim.ChaincodeStubInterface, name string, payload any) error {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return model.Errorf(model.CodeInternal, "encode event: %v", err)
+	}
+	if err := stub.SetEvent(name, raw); err != nil {
+		return model.Errorf(model.CodeInternal, "set event: %v", err)
+	}
+	return nil
+}
+
+// txTime is the transaction timestamp, the only clock the chaincode has: every
+// endorser sees the same value.
+func txTime(stub shim.ChaincodeStubInterface) (time.Time, error) {
+	ts, err := stub.GetTxTimestamp()
+	if err != nil {
+		return time.Time{}, model.Errorf(model.CodeInternal, "transaction timestamp: %v", err)
+	}
+	if ts == nil {
+		return time.Time{}, model.Errorf(model.CodeInternal, "transaction has no timestamp")
+	}
+	return ts.AsTime().UTC(), nil
+}
+
+func readConfig(stub shim.ChaincodeStubInterface) (configRecord, error) {
+	var cfg configRecord
+	_, err := getRecord(stub, &cfg, objConfig)
+	return cfg, err
+}
+
+func getUser(stub shim.ChaincodeStubInterface, userID string) (model.User, error) {
+	var u model.User
+	found, err := getRecord(stub, &u, objUser, userID)
+	if err != nil {
+		return model.User{}, err
+	}
+	if !found {
+		return model.User{}, model.Errorf(model.CodeNotFound, "user %s not found", userID)
+	}
+	return u, nil
+}
+
+// getPatient loads a user who must be an active patient.
+func getPatient(stub shim.ChaincodeStubInterface, patientID string) (model.User, error) {
+	u, err := getUser(stub, patientID)
+	if err != nil {
+		return model.User{}, err
+	}
+	if u.Role != model.RolePatient {
+		return model.User{}, model.Errorf(model.CodeNotFound, "patient %s not found (user %s is a %s)", patientID, patientID, u.Role)
+	}
+	if u.Status != model.UserActive {
+		return model.User{}, model.Errorf(model.CodeFailedPrecondition, "patient %s is removed", patientID)
+	}
+	return u, nil
+}
+
+func getOrganization(stub shim.ChaincodeStubInterface, orgID string) (model.Organization, error) {
+	var o model.Organization
+	found, err := getRecord(stub, &o, objOrg, orgID)
+	if err != nil {
+		return model.Organization{}, err
+	}
+	if !found {
+		return model.Organization{}, model.Errorf(model.CodeNotFound, "organisation %s not found", orgID)
+	}
+	return o, nil
+}
+
+func getDocument(stub shim.ChaincodeStubInterface, documentID string) (model.Document, error) {
+	var d model.Document
+	found, err := getRecord(stub, &d, objDocument, documentID)
+	if err != nil {
+		return model.Document{}, err
+	}
+	if !found {
+		return model.Document{}, model.Errorf(model.CodeNotFound, "document %s not found", documentID)
+	}
+	return d, nil
+}
+
+// grantsBetween loads the grants between patientID and the caller: those made
+// to the caller as a user (consent and emergency) and, for a doctor, those
+// made to the caller's organisation. Two partial-key queries whose results
+// are only these grants, whatever else the ledger holds. They are not
+// paginated, so submit transactions may run them.
+func grantsBetween(stub shim.ChaincodeStubInterface, patientID string, c access.Caller) ([]model.Grant, error) {
+	grants, err := grantsTo(stub, patientID, model.GranteeUser, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if c.Role == model.RoleDoctor && c.OrgID != "" {
+		orgGrants, err := grantsTo(stub, patientID, model.GranteeOrganization, c.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		grants = append(grants, orgGrants...)
+	}
+	return grants, nil
+}
+
+func grantsTo(stub shim.ChaincodeStubInterface, patientID string, t model.GranteeType, granteeID string) ([]model.Grant, error) {
+	it, err := stub.GetStateByPartialCompositeKey(objGrant, []string{patientID, string(t), granteeID})
+	if err != nil {
+		return nil, model.Errorf(model.CodeInternal, "query grants: %v", err)
+	}
+	defer it.Close()
+	var grants []model.Grant
+	for it.HasNext() {
+		kv, err := it.Next()
+		if err != nil {
+			return nil, model.Errorf(model.CodeInternal, "query grants: %v", err)
+		}
+		var g model.Grant
+		if err := json.Unmarshal(kv.GetValue(), &g); err != nil {
+			return nil, model.Errorf(model.CodeInternal, "decode grant %s: %v", kv.GetKey(), err)
+		}
+		grants = append(grants, g)
+	}
+	return grants, nil
+}
+
+// decideRead is the read decision with the fewest reads: the patient and the
+// author are decided without looking at grants; anyone else's grants with
+// this patient are loaded and decide.
+func decideRead(stub shim.ChaincodeStubInterface, doc model.Document, c access.Caller, now time.Time) (model.AccessDecision, error) {
+	d := access.Decide(doc, c, nil, now)
+	if d.Allowed || d.Reason != access.ReasonNoGrant {
+		return d, nil
+	}
+	grants, err := grantsBetween(stub, doc.PatientID, c)
+	if err != nil {
+		return model.AccessDecision{}, err
+	}
+	return access.Decide(doc, c, grants, now), nil
+}
