@@ -1,0 +1,216 @@
+package sdk
+
+import (
+	"context"
+
+	"github.com/medledger/medledger/chaincode/model"
+)
+
+// This file holds the calls that build the consortium: the first solution
+// admin, solution admins, hospitals, their admins and their users.
+
+// Bootstrap makes the caller the first solution admin, under adminID. It
+// works once per ledger and only for an identity whose certificate carries
+// the "admin" NodeOU role.
+func (c *Client) Bootstrap(ctx context.Context, adminID string) (model.User, error) {
+	if err := checkID(model.TxBootstrap, "admin id", adminID); err != nil {
+		return model.User{}, err
+	}
+	var u model.User
+	_, err := c.submit(ctx, model.TxBootstrap, &u, model.BootstrapInput{AdminID: adminID})
+	return u, err
+}
+
+// AddSolutionAdmin binds another identity, given by its enrollment
+// certificate (see ReadEnrollment), as a solution admin.
+func (c *Client) AddSolutionAdmin(ctx context.Context, in model.SolutionAdminInput) (model.User, error) {
+	if err := checkID(model.TxAddSolutionAdmin, "user id", in.UserID); err != nil {
+		return model.User{}, err
+	}
+	if err := checkCertificate(model.TxAddSolutionAdmin, in.CertificatePEM); err != nil {
+		return model.User{}, err
+	}
+	var u model.User
+	_, err := c.submit(ctx, model.TxAddSolutionAdmin, &u, in)
+	return u, err
+}
+
+// RemoveSolutionAdmin removes a solution admin; the chaincode refuses to
+// remove the last one.
+func (c *Client) RemoveSolutionAdmin(ctx context.Context, userID string) (model.User, error) {
+	return c.submitByID(ctx, model.TxRemoveSolutionAdmin, "user id", userID)
+}
+
+// CreateOrganization adds a hospital of the consortium.
+func (c *Client) CreateOrganization(ctx context.Context, in model.CreateOrganizationInput) (model.Organization, error) {
+	tx := model.TxCreateOrganization
+	if err := checkID(tx, "organization id", in.ID); err != nil {
+		return model.Organization{}, err
+	}
+	if in.Name == "" || len(in.Name) > model.MaxOrgNameLen {
+		return model.Organization{}, invalidArgument(tx, "organization name must be 1 to %d bytes, got %d", model.MaxOrgNameLen, len(in.Name))
+	}
+	if !model.ValidMSPID(in.MSPID) {
+		return model.Organization{}, invalidArgument(tx, "MSP ID %q is not well formed", in.MSPID)
+	}
+	var o model.Organization
+	_, err := c.submit(ctx, tx, &o, in)
+	return o, err
+}
+
+// SuspendOrganization stops every user of a hospital from acting.
+func (c *Client) SuspendOrganization(ctx context.Context, orgID string) (model.Organization, error) {
+	return c.submitOrgByID(ctx, model.TxSuspendOrganization, orgID)
+}
+
+// ReactivateOrganization lifts a suspension.
+func (c *Client) ReactivateOrganization(ctx context.Context, orgID string) (model.Organization, error) {
+	return c.submitOrgByID(ctx, model.TxReactivateOrganization, orgID)
+}
+
+// AssignOrgAdmin binds an identity as a hospital's admin.
+func (c *Client) AssignOrgAdmin(ctx context.Context, in model.OrgAdminInput) (model.User, error) {
+	tx := model.TxAssignOrgAdmin
+	if err := checkID(tx, "user id", in.UserID); err != nil {
+		return model.User{}, err
+	}
+	if err := checkID(tx, "organization id", in.OrgID); err != nil {
+		return model.User{}, err
+	}
+	if err := checkCertificate(tx, in.CertificatePEM); err != nil {
+		return model.User{}, err
+	}
+	var u model.User
+	_, err := c.submit(ctx, tx, &u, in)
+	return u, err
+}
+
+// RemoveOrgAdmin removes a hospital admin.
+func (c *Client) RemoveOrgAdmin(ctx context.Context, userID string) (model.User, error) {
+	return c.submitByID(ctx, model.TxRemoveOrgAdmin, "user id", userID)
+}
+
+// RegisterUser registers a doctor or a patient in the calling hospital
+// admin's organisation.
+func (c *Client) RegisterUser(ctx context.Context, in model.RegisterUserInput) (model.User, error) {
+	tx := model.TxRegisterUser
+	if err := checkID(tx, "user id", in.UserID); err != nil {
+		return model.User{}, err
+	}
+	if in.Role != model.RoleDoctor && in.Role != model.RolePatient {
+		return model.User{}, invalidArgument(tx, "role %q: a hospital admin registers %q or %q", in.Role, model.RoleDoctor, model.RolePatient)
+	}
+	if err := checkCertificate(tx, in.CertificatePEM); err != nil {
+		return model.User{}, err
+	}
+	var u model.User
+	_, err := c.submit(ctx, tx, &u, in)
+	return u, err
+}
+
+// RemoveUser removes a doctor or patient of the calling admin's hospital.
+// The id and identity stay reserved so the audit trail stays unambiguous.
+func (c *Client) RemoveUser(ctx context.Context, userID string) (model.User, error) {
+	return c.submitByID(ctx, model.TxRemoveUser, "user id", userID)
+}
+
+// WhoAmI returns the caller's own user record; ErrNotFound when the
+// caller's identity is bound to no user.
+func (c *Client) WhoAmI(ctx context.Context) (model.User, error) {
+	var u model.User
+	err := c.evaluate(ctx, model.TxWhoAmI, &u)
+	return u, err
+}
+
+// GetOrganization returns one hospital.
+func (c *Client) GetOrganization(ctx context.Context, orgID string) (model.Organization, error) {
+	tx := model.TxGetOrganization
+	if err := checkID(tx, "organization id", orgID); err != nil {
+		return model.Organization{}, err
+	}
+	var o model.Organization
+	err := c.evaluate(ctx, tx, &o, orgID)
+	return o, err
+}
+
+// ListOrganizations returns one page of hospitals. See OrganizationPages for a
+// paginator.
+func (c *Client) ListOrganizations(ctx context.Context, req model.PageRequest) (model.OrganizationPage, error) {
+	tx := model.TxListOrganizations
+	if err := checkPage(tx, req.PageSize, req.Bookmark); err != nil {
+		return model.OrganizationPage{}, err
+	}
+	var p model.OrganizationPage
+	err := c.evaluate(ctx, tx, &p, req)
+	return p, err
+}
+
+// GetUser returns one user record.
+func (c *Client) GetUser(ctx context.Context, userID string) (model.User, error) {
+	tx := model.TxGetUser
+	if err := checkID(tx, "user id", userID); err != nil {
+		return model.User{}, err
+	}
+	var u model.User
+	err := c.evaluate(ctx, tx, &u, userID)
+	return u, err
+}
+
+// ListUsers returns one page of an organisation's users (the solution
+// admins when in.OrgID is empty). See UserPages for a paginator.
+func (c *Client) ListUsers(ctx context.Context, in model.ListUsersInput) (model.UserPage, error) {
+	tx := model.TxListUsers
+	if in.OrgID != "" {
+		if err := checkID(tx, "organization id", in.OrgID); err != nil {
+			return model.UserPage{}, err
+		}
+	}
+	if err := checkPage(tx, in.PageSize, in.Bookmark); err != nil {
+		return model.UserPage{}, err
+	}
+	var p model.UserPage
+	err := c.evaluate(ctx, tx, &p, in)
+	return p, err
+}
+
+func (c *Client) submitByID(ctx context.Context, tx, what, id string) (model.User, error) {
+	if err := checkID(tx, what, id); err != nil {
+		return model.User{}, err
+	}
+	var u model.User
+	_, err := c.submit(ctx, tx, &u, id)
+	return u, err
+}
+
+func (c *Client) submitOrgByID(ctx context.Context, tx, orgID string) (model.Organization, error) {
+	if err := checkID(tx, "organization id", orgID); err != nil {
+		return model.Organization{}, err
+	}
+	var o model.Organization
+	_, err := c.submit(ctx, tx, &o, orgID)
+	return o, err
+}
+
+func checkID(tx, what, id string) error {
+	if !model.ValidID(id) {
+		return invalidArgument(tx, "%s %q: want 1 to 64 characters from [A-Za-z0-9._-], starting with a letter or digit", what, id)
+	}
+	return nil
+}
+
+func checkPage(tx string, size int32, bookmark string) error {
+	if size < 0 || size > model.MaxPageSize {
+		return invalidArgument(tx, "page size %d: want 0 (default %d) to %d", size, model.DefaultPageSize, model.MaxPageSize)
+	}
+	if len(bookmark) > model.MaxBookmarkLen {
+		return invalidArgument(tx, "bookmark of %d bytes: at most %d", len(bookmark), model.MaxBookmarkLen)
+	}
+	return nil
+}
+
+func checkCertificate(tx, certPEM string) error {
+	if _, err := ParseEnrollment([]byte(certPEM)); err != nil {
+		return invalidArgument(tx, "%v", err)
+	}
+	return nil
+}

@@ -1,0 +1,260 @@
+package sdk
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"github.com/medledger/medledger/chaincode/model"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+)
+
+// Client calls the MedLedger chaincode as one Fabric identity through one
+// gateway peer. It is safe for concurrent use. Close it when done.
+type Client struct {
+	cfg      Config
+	conn     *grpc.ClientConn
+	gw       *client.Gateway
+	network  *client.Network
+	contract *client.Contract
+	mspID    string
+	cert     *x509.Certificate
+}
+
+// Connect opens a gRPC connection to cfg.Endpoint over TLS and returns a
+// Client acting as cfg's identity. Like grpc.NewClient it does not wait for
+// the peer: the first call does, within its deadline. ctx bounds only the
+// set-up work.
+func Connect(ctx context.Context, cfg Config) (*Client, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if cfg.Endpoint == "" {
+		return nil, errors.New("sdk: config: Endpoint is empty")
+	}
+	caPEM, err := cfg.tlsCA()
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, errors.New("sdk: config: TLS CA certificate holds no PEM certificate")
+	}
+	id, cert, sign, err := cfg.credentials()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(cfg.Endpoint,
+		grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, cfg.ServerNameOverride)))
+	if err != nil {
+		return nil, fmt.Errorf("sdk: gRPC client for %s: %w", cfg.Endpoint, err)
+	}
+	gw, err := client.Connect(id,
+		client.WithSign(sign),
+		client.WithClientConnection(conn),
+		// The gateway applies these to its context-free calls; the SDK
+		// applies the same deadlines to the context calls it makes.
+		client.WithEvaluateTimeout(cfg.EvaluateTimeout),
+		client.WithEndorseTimeout(cfg.EndorseTimeout),
+		client.WithSubmitTimeout(cfg.SubmitTimeout),
+		client.WithCommitStatusTimeout(cfg.CommitStatusTimeout),
+	)
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("sdk: gateway: %w", err)
+	}
+	network := gw.GetNetwork(cfg.Channel)
+	return &Client{
+		cfg:      cfg,
+		conn:     conn,
+		gw:       gw,
+		network:  network,
+		contract: network.GetContractWithName(cfg.Chaincode, model.ContractName),
+		mspID:    cfg.MSPID,
+		cert:     cert,
+	}, nil
+}
+
+// Close ends the gateway session and closes the gRPC connection. Event
+// streams opened by the Client end too.
+func (c *Client) Close() error {
+	gwErr := c.gw.Close()
+	return errors.Join(gwErr, c.conn.Close())
+}
+
+// MSPID returns the MSP ID the Client signs as.
+func (c *Client) MSPID() string { return c.mspID }
+
+// Certificate returns the Client's enrollment certificate.
+func (c *Client) Certificate() *x509.Certificate { return c.cert }
+
+// Gateway returns the underlying fabric-gateway Gateway, for what the SDK
+// does not wrap (block events, offline signing).
+func (c *Client) Gateway() *client.Gateway { return c.gw }
+
+// Channel and Chaincode return the names the Client calls.
+func (c *Client) Channel() string   { return c.cfg.Channel }
+func (c *Client) Chaincode() string { return c.cfg.Chaincode }
+
+// evaluate runs a read-only transaction on one peer and decodes its JSON
+// result into out (when out is not nil).
+func (c *Client) evaluate(ctx context.Context, tx string, out any, args ...any) error {
+	argBytes, err := encodeArgs(args)
+	if err != nil {
+		return &Error{Transaction: tx, Code: model.CodeInvalidArgument, Err: fmt.Errorf("%w: %w", ErrInvalidArgument, err)}
+	}
+	proposal, err := c.contract.NewProposal(tx, client.WithBytesArguments(argBytes...))
+	if err != nil {
+		return wrapError(tx, "", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.EvaluateTimeout)
+	defer cancel()
+	result, err := proposal.EvaluateWithContext(ctx)
+	if err != nil {
+		return wrapError(tx, proposal.TransactionID(), err)
+	}
+	return decodeResult(tx, proposal.TransactionID(), result, out)
+}
+
+// submit endorses, orders and waits for the commit of a transaction,
+// resubmitting it afresh after an MVCC conflict as c's RetryPolicy allows.
+// It returns the transaction ID of the attempt that committed.
+func (c *Client) submit(ctx context.Context, tx string, out any, args ...any) (string, error) {
+	argBytes, err := encodeArgs(args)
+	if err != nil {
+		return "", &Error{Transaction: tx, Code: model.CodeInvalidArgument, Err: fmt.Errorf("%w: %w", ErrInvalidArgument, err)}
+	}
+	policy := c.cfg.Retry
+	for attempt := 1; ; attempt++ {
+		txID, result, err := c.submitOnce(ctx, tx, argBytes)
+		if err == nil {
+			return txID, decodeResult(tx, txID, result, out)
+		}
+		if !isConflict(err) {
+			return txID, wrapError(tx, txID, err)
+		}
+		if attempt >= policy.MaxAttempts {
+			return txID, wrapError(tx, txID, fmt.Errorf("gave up after %d attempts: %w", attempt, err))
+		}
+		if policy.OnRetry != nil {
+			policy.OnRetry(tx, attempt+1, err)
+		}
+		if serr := sleep(ctx, backoff(policy, attempt)); serr != nil {
+			return txID, wrapError(tx, txID, fmt.Errorf("%w while waiting to retry after: %w", serr, err))
+		}
+	}
+}
+
+func (c *Client) submitOnce(ctx context.Context, tx string, args [][]byte) (string, []byte, error) {
+	proposal, err := c.contract.NewProposal(tx, client.WithBytesArguments(args...))
+	if err != nil {
+		return "", nil, err
+	}
+	txID := proposal.TransactionID()
+
+	endorseCtx, cancel := context.WithTimeout(ctx, c.cfg.EndorseTimeout)
+	transaction, err := proposal.EndorseWithContext(endorseCtx)
+	cancel()
+	if err != nil {
+		return txID, nil, err
+	}
+
+	submitCtx, cancel := context.WithTimeout(ctx, c.cfg.SubmitTimeout)
+	commit, err := transaction.SubmitWithContext(submitCtx)
+	cancel()
+	if err != nil {
+		return txID, nil, err
+	}
+
+	statusCtx, cancel := context.WithTimeout(ctx, c.cfg.CommitStatusTimeout)
+	status, err := commit.StatusWithContext(statusCtx)
+	cancel()
+	if err != nil {
+		return txID, nil, err
+	}
+	if !status.Successful {
+		return txID, nil, newCommitError(txID, status.Code)
+	}
+	return txID, transaction.Result(), nil
+}
+
+// newCommitError builds the gateway's own *client.CommitError (its fields
+// are exported, its message is not), so that errors.As finds the familiar
+// type with the validation code.
+func newCommitError(txID string, code peer.TxValidationCode) error {
+	return &commitError{CommitError: client.CommitError{TransactionID: txID, Code: code}}
+}
+
+type commitError struct {
+	client.CommitError
+}
+
+func (e *commitError) Error() string {
+	return fmt.Sprintf("transaction %s failed to commit with status code %d (%s)", e.TransactionID, int32(e.Code), e.Code)
+}
+
+func (e *commitError) Unwrap() error { return &e.CommitError }
+
+// isConflict reports whether err is a validation failure that a fresh
+// endorsement may cure.
+func isConflict(err error) bool {
+	code, ok := ValidationCode(err)
+	return ok && (code == peer.TxValidationCode_MVCC_READ_CONFLICT || code == peer.TxValidationCode_PHANTOM_READ_CONFLICT)
+}
+
+// backoff returns a "full jitter" delay for the given failed attempt:
+// uniform in [0, min(MaxDelay, BaseDelay*2^(attempt-1))].
+func backoff(p RetryPolicy, attempt int) time.Duration {
+	ceiling := p.BaseDelay << min(attempt-1, 20)
+	if ceiling <= 0 || ceiling > p.MaxDelay {
+		ceiling = p.MaxDelay
+	}
+	return time.Duration(rand.Int64N(int64(ceiling) + 1))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// encodeArgs renders arguments the way the contract API expects them:
+// strings as they are, everything else as JSON.
+func encodeArgs(args []any) ([][]byte, error) {
+	out := make([][]byte, 0, len(args))
+	for _, a := range args {
+		if s, ok := a.(string); ok {
+			out = append(out, []byte(s))
+			continue
+		}
+		b, err := json.Marshal(a)
+		if err != nil {
+			return nil, fmt.Errorf("encode argument %T: %w", a, err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func decodeResult(tx, txID string, result []byte, out any) error {
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(result, out); err != nil {
+		return &Error{Transaction: tx, TransactionID: txID, Err: fmt.Errorf("decode result as %T: %w", out, err)}
+	}
+	return nil
+}
