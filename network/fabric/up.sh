@@ -114,6 +114,20 @@ wait_for 30 "orderer health" healthy "$ORDERER_OPS_PORT" || die "orderer not hea
 # State info (ledger height, installed chaincodes: what the gateway uses to
 # pick endorsers) and the membership metric we wait on are refreshed every
 # second instead of every 4 s / 5 s.
+# Fabric 2.5 ignores an empty CORE_VM_ENDPOINT (its configuration loader
+# drops empty variables; 3.x keeps them), so for 2.x the peers get a copy of
+# core.yaml whose vm.endpoint line is emptied: the only change made to it.
+PEER_CFG_DIR=$CFG_DIR
+if [ "$(fabric_version | cut -d. -f1)" = 2 ]; then
+  PEER_CFG_DIR=$WORK/peer-config
+  mkdir -p "$PEER_CFG_DIR"
+  sed -E 's|^([[:space:]]*endpoint:[[:space:]]*)unix:///var/run/docker.sock[[:space:]]*$|\1""|' \
+    "$CFG_DIR/core.yaml" >"$PEER_CFG_DIR/core.yaml"
+  grep -Eq '^[[:space:]]*endpoint:[[:space:]]*""$' "$PEER_CFG_DIR/core.yaml" ||
+    die "could not empty vm.endpoint in a copy of $CFG_DIR/core.yaml (Fabric 2.x needs it empty without Docker)"
+  log "Fabric 2.x: peers use $PEER_CFG_DIR/core.yaml (vm.endpoint emptied)"
+fi
+
 start_peer() {
   local org=$1 pd port ccport ops
   pd=$(peer_dir "$org")
@@ -123,7 +137,7 @@ start_peer() {
   log "starting $(peer_host "$org") ($(org_msp "$org")) on 127.0.0.1:$port (operations $ops)"
   mkdir -p "$WORK/data/peer$org"
   start_process "peer$org" \
-    PATH=/usr/bin:/bin HOME="$WORK/data/peer$org" FABRIC_CFG_PATH="$CFG_DIR" \
+    PATH=/usr/bin:/bin HOME="$WORK/data/peer$org" FABRIC_CFG_PATH="$PEER_CFG_DIR" \
     FABRIC_LOGGING_SPEC="${FABRIC_LOGGING_SPEC:-INFO}" FABRIC_LOGGING_FORMAT="$LOG_FORMAT" \
     CORE_VM_ENDPOINT= \
     CORE_PEER_ID="$(peer_host "$org")" \
