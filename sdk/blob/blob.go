@@ -17,6 +17,11 @@ import (
 // ErrNotFound is returned (possibly wrapped) when an object does not exist.
 var ErrNotFound = errors.New("blob: object not found")
 
+// ErrUnavailable is returned (wrapped, with the cause) when a store cannot
+// be reached or does not answer: the operation may succeed if retried later.
+// It tells an unreachable store apart from a missing object.
+var ErrUnavailable = errors.New("blob: store unavailable")
+
 // Object describes one stored object.
 type Object struct {
 	// Ref is the object's reference, the value registered on the ledger.
