@@ -114,8 +114,8 @@ func (c *Client) RemoveUser(ctx context.Context, userID string) (model.User, err
 	return c.submitByID(ctx, model.TxRemoveUser, "user id", userID)
 }
 
-// WhoAmI returns the caller's own user record; ErrNotFound when the
-// caller's identity is bound to no user.
+// WhoAmI returns the caller's own user record; ErrForbidden when the
+// caller's identity is bound to no active user.
 func (c *Client) WhoAmI(ctx context.Context) (model.User, error) {
 	var u model.User
 	err := c.evaluate(ctx, model.TxWhoAmI, &u)
