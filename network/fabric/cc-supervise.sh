@@ -32,10 +32,15 @@ while :; do
   started=$SECONDS
   # The server's environment is exactly this list: nothing inherited (a shell
   # set up for the peer CLI would, for example, switch the server to TLS).
+  # TLS is given twice: CHAINCODE_TLS_* for chaincode/cmd/medledger, CORE_*
+  # for chaincodes that let the contract API start the server (baseline-cc).
   env -i PATH=/usr/bin:/bin HOME="$dir" \
     CHAINCODE_SERVER_ADDRESS="$CC_ADDRESS" \
     CHAINCODE_ID="$CC_PACKAGE_ID" \
     CORE_CHAINCODE_ID_NAME="$CC_PACKAGE_ID" \
+    CHAINCODE_TLS_CERT_FILE="$CC_TLS_CERT" \
+    CHAINCODE_TLS_KEY_FILE="$CC_TLS_KEY" \
+    CHAINCODE_TLS_CLIENT_CA_FILE="$CC_TLS_CLIENT_CA" \
     CORE_PEER_TLS_ENABLED="$CC_TLS" \
     CORE_TLS_CLIENT_CERT_FILE="$CC_TLS_CERT" \
     CORE_TLS_CLIENT_KEY_FILE="$CC_TLS_KEY" \

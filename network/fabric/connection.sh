@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # connection.sh writes $WORK/connection.json, the connection file the SDK,
 # the examples and the test suite read (same format as network/devnet's),
-# and prints its path.
+# and prints its path. up.sh and deploy.sh call it. Identity names: "admin"
+# (Admin@orgN, NodeOU admin) and "user1".."userN" (NodeOU client), each an
+# MSP folder written by cryptogen.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 load_network
@@ -25,6 +27,7 @@ org_json() {
   cat <<JSON
     {
       "mspId": "$(org_msp "$org")",
+      "peer": "127.0.0.1:$(peer_port "$org")",
       "endpoint": "127.0.0.1:$(peer_port "$org")",
       "tlsCACert": "$(peer_tls_ca "$org")",
       "serverNameOverride": "$(peer_host "$org")",
@@ -32,6 +35,18 @@ org_json() {
     }
 JSON
 }
+
+# Deployed chaincodes (deploy.sh records a sequence file once one is
+# committed), medledger first: it is the default chaincode.
+chaincodes=()
+[ -f "$WORK/chaincode/medledger/sequence" ] && chaincodes+=(medledger)
+for f in "$WORK"/chaincode/*/sequence; do
+  [ -f "$f" ] || continue
+  n=$(basename "$(dirname "$f")")
+  [ "$n" = medledger ] || chaincodes+=("$n")
+done
+list=
+for n in "${chaincodes[@]}"; do list="$list${list:+, }\"$n\""; done
 
 cat >"$WORK/connection.json" <<JSON
 {
@@ -41,6 +56,7 @@ cat >"$WORK/connection.json" <<JSON
   "serverNameOverride": "$(peer_host 1)",
   "channel": "$CHANNEL",
   "chaincode": "medledger",
+  "chaincodes": [$list],
   "orgs": [
 $(org_json 1),
 $(org_json 2)

@@ -146,3 +146,4 @@ for org in 1 2; do
 done
 echo "$seq" >"$dir/sequence"
 log "$name sequence $seq deployed ($pkgid)"
+"$FABRIC_DIR/connection.sh" >/dev/null
