@@ -14,6 +14,7 @@ import (
 	"github.com/medledger/medledger/chaincode/model"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 )
 
 // Client calls the MedLedger chaincode as one Fabric identity through one
@@ -40,20 +41,15 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Endpoint == "" {
 		return nil, errors.New("sdk: config: Endpoint is empty")
 	}
-	caPEM, err := cfg.tlsCA()
+	creds, err := cfg.transportCredentials()
 	if err != nil {
 		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, errors.New("sdk: config: TLS CA certificate holds no PEM certificate")
 	}
 	id, cert, sign, err := cfg.credentials()
 	if err != nil {
 		return nil, err
 	}
-	conn, err := grpc.NewClient(cfg.Endpoint,
-		grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, cfg.ServerNameOverride)))
+	conn, err := grpc.NewClient(cfg.Endpoint, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		return nil, fmt.Errorf("sdk: gRPC client for %s: %w", cfg.Endpoint, err)
 	}
@@ -81,6 +77,21 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		mspID:    cfg.MSPID,
 		cert:     cert,
 	}, nil
+}
+
+func (c Config) transportCredentials() (credentials.TransportCredentials, error) {
+	if c.Insecure {
+		return insecure.NewCredentials(), nil
+	}
+	caPEM, err := c.tlsCA()
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, errors.New("sdk: config: TLS CA certificate holds no PEM certificate")
+	}
+	return credentials.NewClientTLSFromCert(pool, c.ServerNameOverride), nil
 }
 
 // Close ends the gateway session and closes the gRPC connection. Event

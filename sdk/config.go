@@ -39,6 +39,9 @@ type Config struct {
 	// certificate. TLS is always on: Fabric peers serve the gateway over TLS.
 	TLSCACertPEM  []byte
 	TLSCACertPath string
+	// Insecure dials without TLS, for a development network started with
+	// TLS off. Never use it with a real peer.
+	Insecure bool
 	// ServerNameOverride is the name expected in the peer's TLS certificate
 	// when Endpoint's host differs from it (for example "peer0.org1.example.com"
 	// reached as 127.0.0.1).
@@ -134,7 +137,7 @@ func (c Config) tlsCA() ([]byte, error) {
 		}
 		return b, nil
 	default:
-		return nil, errors.New("sdk: config: no TLS CA certificate (TLSCACertPEM or TLSCACertPath)")
+		return nil, errors.New("sdk: config: no TLS CA certificate (TLSCACertPEM or TLSCACertPath; Insecure for a plain-text development network)")
 	}
 }
 

@@ -26,7 +26,8 @@ import (
 //	  }]
 //	}
 //
-// A certificate value is a file path (relative paths are relative to the
+// Without a "tlsCACert" the Config dials without TLS (a development network
+// started with TLS off). A certificate value is a file path (relative paths are relative to the
 // connection file) or inline PEM. An identity is an MSP folder path, or an
 // object with "mspDir", or with "cert" and "key".
 type ConnectionProfile struct {
@@ -156,7 +157,10 @@ func (p *ConnectionProfile) Config(mspID, name string) (Config, error) {
 		Chaincode:          p.Chaincode,
 	}
 	var err error
-	if cfg.TLSCACertPEM, err = p.pemOrFile(firstNonEmpty(o.TLSCACert, p.TLSCACert)); err != nil {
+	if ca := firstNonEmpty(o.TLSCACert, p.TLSCACert); ca == "" {
+		// A development network started without TLS writes no CA.
+		cfg.Insecure = true
+	} else if cfg.TLSCACertPEM, err = p.pemOrFile(ca); err != nil {
 		return Config{}, fmt.Errorf("sdk: connection profile: org %s TLS CA: %w", mspID, err)
 	}
 	switch {
