@@ -590,4 +590,3 @@ func TestStartRejectsBadOptions(t *testing.T) {
 		})
 	}
 }
-
