@@ -1,0 +1,323 @@
+// Command bench measures MedLedger on a running network (make bench-fabric
+// runs it on a fresh real Fabric network with medledger and the baseline
+// chaincode deployed): committed RegisterDocument and AccessDocument
+// transactions per second with 1 and 16 concurrent clients, CheckAccess
+// evaluate latency (p50, p99), and the same figures for the baseline
+// chaincode (one key written per transaction), with MedLedger's throughput
+// as a fraction of the baseline's. It is a benchmark, not a test: it prints
+// figures and fails only when the network cannot be set up or used.
+//
+// It needs a network where MedLedger is not bootstrapped yet, or was
+// bootstrapped by an earlier run of this command: it binds Org1's admin as
+// solution admin, user1 as the hospital's admin, user2 to user5 as patients.
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/medledger/medledger/chaincode/model"
+	"github.com/medledger/medledger/sdk"
+)
+
+func main() {
+	connection := flag.String("connection", envOr("MEDLEDGER_CONNECTION", "network/fabric/work/connection.json"), "connection file of the running network")
+	duration := flag.Duration("duration", 10*time.Second, "how long each throughput phase runs")
+	clientsFlag := flag.String("clients", "1,16", "comma-separated numbers of concurrent clients")
+	evaluations := flag.Int("evaluations", 500, "evaluations for the latency percentiles")
+	baseline := flag.String("baseline", "baseline", "name of the baseline chaincode; empty to skip it")
+	flag.Parse()
+	clients, err := parseClients(*clientsFlag)
+	if err != nil {
+		log.Fatalf("bench: -clients: %v", err)
+	}
+	if *duration <= 0 || *duration > 10*time.Minute {
+		log.Fatalf("bench: -duration %s must be positive and at most 10m", *duration)
+	}
+	if *evaluations < 1 || *evaluations > 100000 {
+		log.Fatalf("bench: -evaluations %d must be 1 to 100000", *evaluations)
+	}
+	ctx := context.Background()
+	if err := run(ctx, *connection, clients, *duration, *evaluations, *baseline); err != nil {
+		log.Fatalf("bench: %v", err)
+	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func parseClients(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 256 {
+			return nil, fmt.Errorf("%q is not a number of clients from 1 to 256", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// patients are the identities (of the first organisation) registered as
+// patients; each client acts as one of them, round robin.
+var patients = []string{"user2", "user3", "user4", "user5"}
+
+func run(ctx context.Context, path string, clients []int, d time.Duration, evaluations int, baseline string) error {
+	prof, err := sdk.LoadConnectionProfile(path)
+	if err != nil {
+		return err
+	}
+	msp := prof.MSPIDs()[0]
+	if err := setup(ctx, prof, msp); err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	fmt.Printf("bench: %s, %s per phase, clients %v\n", path, d, clients)
+
+	run := time.Now().UnixNano()
+	type row struct {
+		name string
+		tps  []float64
+	}
+	var rows []row
+	docs := make([][]string, len(clients)) // documents registered per client-count phase, per client
+	reg := row{name: "medledger RegisterDocument"}
+	acc := row{name: "medledger AccessDocument"}
+	base := row{name: baseline + " Put (1 key)"}
+	for i, n := range clients {
+		perClient := make([][]string, n)
+		tps, err := throughput(ctx, prof, msp, n, d, func(c *sdk.Client, client, seq int) error {
+			id := fmt.Sprintf("bench-%d-%d-%d-%d", run, n, client, seq)
+			sum := sha256.Sum256([]byte(id))
+			_, err := c.RegisterDocument(ctx, model.RegisterDocumentInput{
+				DocumentID: id, PatientID: patientID(client), Category: model.CategoryLabResult,
+				SHA256: hex.EncodeToString(sum[:]), Size: 1024, MediaType: "application/pdf",
+				StorageRef: "sha256:" + hex.EncodeToString(sum[:]),
+			})
+			if err == nil {
+				perClient[client] = append(perClient[client], id)
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("RegisterDocument with %d clients: %w", n, err)
+		}
+		reg.tps = append(reg.tps, tps)
+		docs[i] = flatten(perClient)
+		tps, err = throughput(ctx, prof, msp, n, d, func(c *sdk.Client, client, seq int) error {
+			own := perClient[client]
+			_, err := c.AccessDocument(ctx, own[seq%len(own)], 0)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("AccessDocument with %d clients: %w", n, err)
+		}
+		acc.tps = append(acc.tps, tps)
+		if baseline != "" {
+			value := strings.Repeat("v", 256)
+			tps, err = throughput(ctx, prof, msp, n, d, func(c *sdk.Client, client, seq int) error {
+				_, err := c.Gateway().GetNetwork(c.Channel()).GetContract(baseline).
+					SubmitTransaction("Put", fmt.Sprintf("bench-%d-%d-%d-%d", run, n, client, seq), value)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("baseline Put with %d clients: %w", n, err)
+			}
+			base.tps = append(base.tps, tps)
+		}
+	}
+	rows = append(rows, reg, acc)
+	if baseline != "" {
+		rows = append(rows, base)
+	}
+
+	fmt.Printf("\n%-34s", "committed tx/s")
+	for _, n := range clients {
+		fmt.Printf(" %12s", fmt.Sprintf("%d client(s)", n))
+	}
+	fmt.Println()
+	for _, r := range rows {
+		fmt.Printf("%-34s", r.name)
+		for _, t := range r.tps {
+			fmt.Printf(" %12.1f", t)
+		}
+		fmt.Println()
+	}
+	if baseline != "" {
+		for _, r := range []row{reg, acc} {
+			fmt.Printf("%-34s", r.name[len("medledger "):]+" / baseline")
+			for i, t := range r.tps {
+				fmt.Printf(" %12.2f", t/base.tps[i])
+			}
+			fmt.Println()
+		}
+	}
+
+	c, err := connect(ctx, prof, msp, patients[0])
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	own := docs[0]
+	fmt.Printf("\nevaluate latency (%d sequential calls)\n", evaluations)
+	p50, p99, err := latency(evaluations, func(i int) error {
+		_, err := c.CheckAccess(ctx, own[i%len(own)], 0)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("CheckAccess: %w", err)
+	}
+	fmt.Printf("%-34s p50 %8s  p99 %8s\n", "medledger CheckAccess", p50, p99)
+	if baseline != "" {
+		contract := c.Gateway().GetNetwork(c.Channel()).GetContract(baseline)
+		key := fmt.Sprintf("bench-%d-%d-0-0", run, clients[0])
+		p50, p99, err = latency(evaluations, func(int) error {
+			_, err := contract.EvaluateTransaction("Get", key)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("baseline Get: %w", err)
+		}
+		fmt.Printf("%-34s p50 %8s  p99 %8s\n", baseline+" Get", p50, p99)
+	}
+	return nil
+}
+
+func flatten(in [][]string) []string {
+	var out []string
+	for _, s := range in {
+		out = append(out, s...)
+	}
+	return out
+}
+
+func patientID(client int) string { return "bench-patient-" + patients[client%len(patients)] }
+
+func connect(ctx context.Context, prof *sdk.ConnectionProfile, msp, name string) (*sdk.Client, error) {
+	cfg, err := prof.Config(msp, name)
+	if err != nil {
+		return nil, err
+	}
+	return sdk.Connect(ctx, cfg)
+}
+
+// setup binds the identities the benchmark acts as, unless an earlier run did.
+func setup(ctx context.Context, prof *sdk.ConnectionProfile, msp string) error {
+	admin, err := connect(ctx, prof, msp, "admin")
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	if _, err := admin.WhoAmI(ctx); err != nil {
+		if _, err := admin.Bootstrap(ctx, "bench-solution-admin"); err != nil {
+			return fmt.Errorf("bootstrap (the network must be fresh, or set up by an earlier bench run): %w", err)
+		}
+	}
+	orgAdmin, err := connect(ctx, prof, msp, "user1")
+	if err != nil {
+		return err
+	}
+	defer orgAdmin.Close()
+	if _, err := orgAdmin.WhoAmI(ctx); err == nil {
+		return nil // an earlier run set everything up
+	}
+	if _, err := admin.CreateOrganization(ctx, model.CreateOrganizationInput{ID: "bench-hospital", Name: "Bench Hospital", MSPID: msp}); err != nil {
+		return err
+	}
+	enr, err := prof.Enrollment(msp, "user1")
+	if err != nil {
+		return err
+	}
+	if _, err := admin.AssignOrgAdmin(ctx, model.OrgAdminInput{UserID: "bench-org-admin", OrgID: "bench-hospital", CertificatePEM: enr.CertificatePEM}); err != nil {
+		return err
+	}
+	for _, p := range patients {
+		enr, err := prof.Enrollment(msp, p)
+		if err != nil {
+			return err
+		}
+		if _, err := orgAdmin.RegisterUser(ctx, model.RegisterUserInput{UserID: "bench-patient-" + p, Role: model.RolePatient, CertificatePEM: enr.CertificatePEM}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// throughput runs n clients, each with its own connection, calling tx in a
+// loop for d, and returns committed transactions per second. The first
+// failure stops the phase and is returned.
+func throughput(ctx context.Context, prof *sdk.ConnectionProfile, msp string, n int, d time.Duration, tx func(c *sdk.Client, client, seq int) error) (float64, error) {
+	conns := make([]*sdk.Client, n)
+	for i := range conns {
+		c, err := connect(ctx, prof, msp, patients[i%len(patients)])
+		if err != nil {
+			return 0, err
+		}
+		defer c.Close()
+		conns[i] = c
+	}
+	var done atomic.Int64
+	var firstErr error
+	var once sync.Once
+	stop := make(chan struct{})
+	start := time.Now()
+	deadline := start.Add(d)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for seq := 0; time.Now().Before(deadline); seq++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := tx(conns[i], i, seq); err != nil {
+					once.Do(func() { firstErr = err; close(stop) })
+					return
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	elapsed := time.Since(start)
+	if done.Load() == 0 {
+		return 0, errors.New("no transaction committed")
+	}
+	return float64(done.Load()) / elapsed.Seconds(), nil
+}
+
+// latency calls f n times in sequence and returns the 50th and 99th percentiles.
+func latency(n int, f func(i int) error) (time.Duration, time.Duration, error) {
+	d := make([]time.Duration, 0, n)
+	for i := range n {
+		t := time.Now()
+		if err := f(i); err != nil {
+			return 0, 0, err
+		}
+		d = append(d, time.Since(t))
+	}
+	slices.Sort(d)
+	pct := func(p int) time.Duration { return d[min(len(d)-1, len(d)*p/100)].Round(10 * time.Microsecond) }
+	return pct(50), pct(99), nil
+}
