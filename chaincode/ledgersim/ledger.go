@@ -198,7 +198,6 @@ func (l *Ledger) rangeStillSame(ns string, rq RangeQuery, updates blockUpdates) 
 		ver Version
 	}
 	var now []kv
-	seen := map[string]bool{}
 	upd := updates[ns]
 	var updKeys []string
 	for k := range upd {
@@ -226,10 +225,6 @@ func (l *Ledger) rangeStillSame(ns string, rq RangeQuery, updates blockUpdates) 
 				i++
 			}
 		}
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
 		if w, ok := upd[key]; ok {
 			if !w.isDelete {
 				now = append(now, kv{key, w.ver})
