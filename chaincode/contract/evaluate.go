@@ -15,36 +15,36 @@ import (
 // and so marked evaluate in the metadata. Only these use paginated queries.
 
 // WhoAmI returns the caller's own binding.
-func (c *Contract) WhoAmI(ctx contractapi.TransactionContextInterface) (model.User, error) {
+func (c *Contract) WhoAmI(ctx contractapi.TransactionContextInterface) (*model.User, error) {
 	who, err := resolveCaller(ctx.GetStub())
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
-	return who.user, nil
+	return &who.user, nil
 }
 
 // GetOrganization returns one organisation. Caller: any active user.
-func (c *Contract) GetOrganization(ctx contractapi.TransactionContextInterface, orgID string) (model.Organization, error) {
+func (c *Contract) GetOrganization(ctx contractapi.TransactionContextInterface, orgID string) (*model.Organization, error) {
 	stub := ctx.GetStub()
 	if err := checkID("orgId", orgID); err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
 	if _, err := resolveCaller(stub); err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
-	return getOrganization(stub, orgID)
+	return ptr(getOrganization(stub, orgID))
 }
 
 // ListOrganizations returns a page of organisations in id order. Caller: any
 // active user (patients need them to grant consent to an organisation).
-func (c *Contract) ListOrganizations(ctx contractapi.TransactionContextInterface, in model.PageRequest) (model.OrganizationPage, error) {
+func (c *Contract) ListOrganizations(ctx contractapi.TransactionContextInterface, in model.PageRequest) (*model.OrganizationPage, error) {
 	stub := ctx.GetStub()
 	size, err := checkPage(in.PageSize, in.Bookmark)
 	if err != nil {
-		return model.OrganizationPage{}, err
+		return nil, err
 	}
 	if _, err := resolveCaller(stub); err != nil {
-		return model.OrganizationPage{}, err
+		return nil, err
 	}
 	out := model.OrganizationPage{Items: []model.Organization{}}
 	out.Bookmark, err = page(stub, objOrg, nil, size, in.Bookmark, func(_ []string, value []byte) error {
@@ -55,64 +55,64 @@ func (c *Contract) ListOrganizations(ctx contractapi.TransactionContextInterface
 		out.Items = append(out.Items, o)
 		return nil
 	})
-	return out, err
+	return ptr(out, err)
 }
 
 // GetUser returns one user binding. Caller: a solution admin; a hospital admin
 // for users of their organisation; the user themselves.
-func (c *Contract) GetUser(ctx contractapi.TransactionContextInterface, userID string) (model.User, error) {
+func (c *Contract) GetUser(ctx contractapi.TransactionContextInterface, userID string) (*model.User, error) {
 	stub := ctx.GetStub()
 	if err := checkID("userId", userID); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if who.UserID == userID {
-		return who.user, nil
+		return &who.user, nil
 	}
 	if err := who.requireRole(model.TxGetUser, model.RoleSolutionAdmin, model.RoleOrgAdmin); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	u, err := getUser(stub, userID)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if who.Role == model.RoleOrgAdmin && u.OrgID != who.OrgID {
-		return model.User{}, model.Errorf(model.CodeForbidden, "user %s belongs to another organisation", userID)
+		return nil, model.Errorf(model.CodeForbidden, "user %s belongs to another organisation", userID)
 	}
-	return u, nil
+	return &u, nil
 }
 
 // ListUsers returns a page of the users of an organisation (all roles,
 // removed ones included), or of the solution admins when OrgID is empty.
 // Caller: a solution admin; a hospital admin for their own organisation.
-func (c *Contract) ListUsers(ctx contractapi.TransactionContextInterface, in model.ListUsersInput) (model.UserPage, error) {
+func (c *Contract) ListUsers(ctx contractapi.TransactionContextInterface, in model.ListUsersInput) (*model.UserPage, error) {
 	stub := ctx.GetStub()
 	if in.OrgID != "" {
 		if err := checkID("orgId", in.OrgID); err != nil {
-			return model.UserPage{}, err
+			return nil, err
 		}
 	}
 	size, err := checkPage(in.PageSize, in.Bookmark)
 	if err != nil {
-		return model.UserPage{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.UserPage{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxListUsers, model.RoleSolutionAdmin, model.RoleOrgAdmin); err != nil {
-		return model.UserPage{}, err
+		return nil, err
 	}
 	if who.Role == model.RoleOrgAdmin && in.OrgID != who.OrgID {
-		return model.UserPage{}, model.Errorf(model.CodeForbidden, "a hospital admin lists only the users of organisation %s", who.OrgID)
+		return nil, model.Errorf(model.CodeForbidden, "a hospital admin lists only the users of organisation %s", who.OrgID)
 	}
 	objectType, attrs := objSolutionAdmin, []string(nil)
 	if in.OrgID != "" {
 		if _, err := getOrganization(stub, in.OrgID); err != nil {
-			return model.UserPage{}, err
+			return nil, err
 		}
 		objectType, attrs = objUserByOrg, []string{in.OrgID}
 	}
@@ -125,7 +125,7 @@ func (c *Contract) ListUsers(ctx contractapi.TransactionContextInterface, in mod
 		out.Items = append(out.Items, u)
 		return nil
 	})
-	return out, err
+	return ptr(out, err)
 }
 
 // ListDocuments returns a page of a patient's documents, in id order, keeping
@@ -133,39 +133,39 @@ func (c *Contract) ListUsers(ctx contractapi.TransactionContextInterface, in mod
 // size while its bookmark still points further. Storage references are
 // emptied: only AccessDocument hands them out, with an audit entry. Caller:
 // a doctor or patient (an empty PatientID means the calling patient).
-func (c *Contract) ListDocuments(ctx contractapi.TransactionContextInterface, in model.ListDocumentsInput) (model.DocumentPage, error) {
+func (c *Contract) ListDocuments(ctx contractapi.TransactionContextInterface, in model.ListDocumentsInput) (*model.DocumentPage, error) {
 	stub := ctx.GetStub()
 	if in.PatientID != "" {
 		if err := checkID("patientId", in.PatientID); err != nil {
-			return model.DocumentPage{}, err
+			return nil, err
 		}
 	}
 	size, err := checkPage(in.PageSize, in.Bookmark)
 	if err != nil {
-		return model.DocumentPage{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.DocumentPage{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxListDocuments, model.RoleDoctor, model.RolePatient); err != nil {
-		return model.DocumentPage{}, err
+		return nil, err
 	}
 	patientID := in.PatientID
 	if patientID == "" {
 		if who.Role != model.RolePatient {
-			return model.DocumentPage{}, invalid("patientId is required unless the caller is a patient")
+			return nil, invalid("patientId is required unless the caller is a patient")
 		}
 		patientID = who.UserID
 	}
 	now, err := txTime(stub)
 	if err != nil {
-		return model.DocumentPage{}, err
+		return nil, err
 	}
 	var grants []model.Grant
 	if patientID != who.UserID {
 		if grants, err = grantsBetween(stub, patientID, who.Caller); err != nil {
-			return model.DocumentPage{}, err
+			return nil, err
 		}
 	}
 	out := model.DocumentPage{Items: []model.Document{}}
@@ -183,56 +183,56 @@ func (c *Contract) ListDocuments(ctx contractapi.TransactionContextInterface, in
 		out.Items = append(out.Items, doc)
 		return nil
 	})
-	return out, err
+	return ptr(out, err)
 }
 
 // CheckAccess answers whether the caller may read a document version now,
 // exactly as AccessDocument would decide, without auditing. An erased
 // document is answered "not allowed" with the reason.
-func (c *Contract) CheckAccess(ctx contractapi.TransactionContextInterface, in model.AccessDocumentInput) (model.AccessDecision, error) {
+func (c *Contract) CheckAccess(ctx contractapi.TransactionContextInterface, in model.AccessDocumentInput) (*model.AccessDecision, error) {
 	stub := ctx.GetStub()
 	if err := checkAccessInput(in); err != nil {
-		return model.AccessDecision{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.AccessDecision{}, err
+		return nil, err
 	}
 	doc, err := getDocument(stub, in.DocumentID)
 	if err != nil {
-		return model.AccessDecision{}, err
+		return nil, err
 	}
 	now, err := txTime(stub)
 	if err != nil {
-		return model.AccessDecision{}, err
+		return nil, err
 	}
 	d, err := decideRead(stub, doc, who.Caller, now)
 	if err != nil || !d.Allowed {
-		return d, err
+		return ptr(d, err)
 	}
 	if doc.Erased {
-		return model.AccessDecision{Allowed: false, Reason: "document " + doc.ID + " was erased"}, nil
+		return &model.AccessDecision{Allowed: false, Reason: "document " + doc.ID + " was erased"}, nil
 	}
 	if _, ok := doc.VersionAt(in.Version); !ok {
-		return model.AccessDecision{}, model.Errorf(model.CodeNotFound, "document %s has no version %d", doc.ID, in.Version)
+		return nil, model.Errorf(model.CodeNotFound, "document %s has no version %d", doc.ID, in.Version)
 	}
-	return d, nil
+	return &d, nil
 }
 
 // ListGrants returns a page of the calling patient's grants, consent and
 // emergency alike, revoked and expired ones included. Caller: a patient.
-func (c *Contract) ListGrants(ctx contractapi.TransactionContextInterface, in model.PageRequest) (model.GrantPage, error) {
+func (c *Contract) ListGrants(ctx contractapi.TransactionContextInterface, in model.PageRequest) (*model.GrantPage, error) {
 	stub := ctx.GetStub()
 	size, err := checkPage(in.PageSize, in.Bookmark)
 	if err != nil {
-		return model.GrantPage{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.GrantPage{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxListGrants, model.RolePatient); err != nil {
-		return model.GrantPage{}, err
+		return nil, err
 	}
 	out := model.GrantPage{Items: []model.Grant{}}
 	out.Bookmark, err = page(stub, objGrant, []string{who.UserID}, size, in.Bookmark, func(_ []string, value []byte) error {
@@ -243,33 +243,33 @@ func (c *Contract) ListGrants(ctx contractapi.TransactionContextInterface, in mo
 		out.Items = append(out.Items, g)
 		return nil
 	})
-	return out, err
+	return ptr(out, err)
 }
 
 // ListReceivedGrants returns a page of the grants made to the caller
 // (GranteeUser: a doctor or patient) or to the calling doctor's organisation
 // (GranteeOrganization).
-func (c *Contract) ListReceivedGrants(ctx contractapi.TransactionContextInterface, in model.ListReceivedGrantsInput) (model.GrantPage, error) {
+func (c *Contract) ListReceivedGrants(ctx contractapi.TransactionContextInterface, in model.ListReceivedGrantsInput) (*model.GrantPage, error) {
 	stub := ctx.GetStub()
 	if !in.GranteeType.Valid() {
-		return model.GrantPage{}, invalid("granteeType %q is not one of %v", in.GranteeType, model.GranteeTypes)
+		return nil, invalid("granteeType %q is not one of %v", in.GranteeType, model.GranteeTypes)
 	}
 	size, err := checkPage(in.PageSize, in.Bookmark)
 	if err != nil {
-		return model.GrantPage{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.GrantPage{}, err
+		return nil, err
 	}
 	granteeID := who.UserID
 	if in.GranteeType == model.GranteeOrganization {
 		if err := who.requireRole(model.TxListReceivedGrants+" for an organisation", model.RoleDoctor); err != nil {
-			return model.GrantPage{}, err
+			return nil, err
 		}
 		granteeID = who.OrgID
 	} else if err := who.requireRole(model.TxListReceivedGrants, model.RoleDoctor, model.RolePatient); err != nil {
-		return model.GrantPage{}, err
+		return nil, err
 	}
 	out := model.GrantPage{Items: []model.Grant{}}
 	out.Bookmark, err = page(stub, objGrantByGrantee, []string{string(in.GranteeType), granteeID}, size, in.Bookmark, func(keyAttrs []string, _ []byte) error {
@@ -287,32 +287,32 @@ func (c *Contract) ListReceivedGrants(ctx contractapi.TransactionContextInterfac
 		out.Items = append(out.Items, g)
 		return nil
 	})
-	return out, err
+	return ptr(out, err)
 }
 
 // ListAccessLog returns a page of the audit entries of accesses to the calling
 // patient's documents, oldest first. Caller: a patient.
-func (c *Contract) ListAccessLog(ctx contractapi.TransactionContextInterface, in model.PageRequest) (model.AuditPage, error) {
+func (c *Contract) ListAccessLog(ctx contractapi.TransactionContextInterface, in model.PageRequest) (*model.AuditPage, error) {
 	return listAudit(ctx.GetStub(), model.TxListAccessLog, objAuditByPatient, in, model.RolePatient)
 }
 
 // ListMyAccesses returns a page of the audit entries of the caller's own
 // accesses, oldest first. Caller: any active user.
-func (c *Contract) ListMyAccesses(ctx contractapi.TransactionContextInterface, in model.PageRequest) (model.AuditPage, error) {
+func (c *Contract) ListMyAccesses(ctx contractapi.TransactionContextInterface, in model.PageRequest) (*model.AuditPage, error) {
 	return listAudit(ctx.GetStub(), model.TxListMyAccesses, objAuditByAccessor, in, model.Roles...)
 }
 
-func listAudit(stub shim.ChaincodeStubInterface, tx, objectType string, in model.PageRequest, roles ...model.Role) (model.AuditPage, error) {
+func listAudit(stub shim.ChaincodeStubInterface, tx, objectType string, in model.PageRequest, roles ...model.Role) (*model.AuditPage, error) {
 	size, err := checkPage(in.PageSize, in.Bookmark)
 	if err != nil {
-		return model.AuditPage{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.AuditPage{}, err
+		return nil, err
 	}
 	if err := who.requireRole(tx, roles...); err != nil {
-		return model.AuditPage{}, err
+		return nil, err
 	}
 	out := model.AuditPage{Items: []model.AuditEntry{}}
 	out.Bookmark, err = page(stub, objectType, []string{who.UserID}, size, in.Bookmark, func(_ []string, value []byte) error {
@@ -323,24 +323,24 @@ func listAudit(stub shim.ChaincodeStubInterface, tx, objectType string, in model
 		out.Items = append(out.Items, e)
 		return nil
 	})
-	return out, err
+	return ptr(out, err)
 }
 
 // ListStorageRefs returns a page of the storage references of the caller's
 // hospital's documents (ids, references and hashes, erased ones flagged), for
 // garbage collection. Caller: a hospital admin.
-func (c *Contract) ListStorageRefs(ctx contractapi.TransactionContextInterface, in model.PageRequest) (model.StorageRefPage, error) {
+func (c *Contract) ListStorageRefs(ctx contractapi.TransactionContextInterface, in model.PageRequest) (*model.StorageRefPage, error) {
 	stub := ctx.GetStub()
 	size, err := checkPage(in.PageSize, in.Bookmark)
 	if err != nil {
-		return model.StorageRefPage{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.StorageRefPage{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxListStorageRefs, model.RoleOrgAdmin); err != nil {
-		return model.StorageRefPage{}, err
+		return nil, err
 	}
 	out := model.StorageRefPage{Items: []model.StorageRef{}}
 	out.Bookmark, err = page(stub, objStorageRef, []string{who.OrgID}, size, in.Bookmark, func(_ []string, value []byte) error {
@@ -351,7 +351,7 @@ func (c *Contract) ListStorageRefs(ctx contractapi.TransactionContextInterface, 
 		out.Items = append(out.Items, r)
 		return nil
 	})
-	return out, err
+	return ptr(out, err)
 }
 
 // page runs one paginated partial-key query and calls each for every hit,

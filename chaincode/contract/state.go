@@ -219,3 +219,14 @@ func decideRead(stub shim.ChaincodeStubInterface, doc model.Document, c access.C
 	}
 	return access.Decide(doc, c, grants, now), nil
 }
+
+// ptr returns &v, or nil when err is set. Transactions return pointers because
+// the contract API checks a returned value against its schema even when an
+// error is returned too, and a zero record (nil slices) would fail that check;
+// a nil pointer is not checked.
+func ptr[T any](v T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}

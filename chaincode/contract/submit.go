@@ -16,61 +16,61 @@ import (
 
 // Bootstrap makes the caller, whose certificate must carry the NodeOU role
 // admin, the first solution admin. It succeeds once per ledger.
-func (c *Contract) Bootstrap(ctx contractapi.TransactionContextInterface, in model.BootstrapInput) (model.User, error) {
+func (c *Contract) Bootstrap(ctx contractapi.TransactionContextInterface, in model.BootstrapInput) (*model.User, error) {
 	stub := ctx.GetStub()
 	if err := checkID("adminId", in.AdminID); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	cfg, err := readConfig(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if cfg.Bootstrapped {
-		return model.User{}, model.Errorf(model.CodeFailedPrecondition, "MedLedger is already bootstrapped")
+		return nil, model.Errorf(model.CodeFailedPrecondition, "MedLedger is already bootstrapped")
 	}
 	id, cert, err := creatorIdentity(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	isAdmin := false
 	for _, ou := range cert.Subject.OrganizationalUnit {
 		isAdmin = isAdmin || ou == nodeOUAdmin
 	}
 	if !isAdmin {
-		return model.User{}, model.Errorf(model.CodeForbidden, "Bootstrap needs a certificate with NodeOU role %q", nodeOUAdmin)
+		return nil, model.Errorf(model.CodeForbidden, "Bootstrap needs a certificate with NodeOU role %q", nodeOUAdmin)
 	}
 	now, err := txTime(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	u := model.User{ID: in.AdminID, Role: model.RoleSolutionAdmin, Identity: id, Status: model.UserActive, RegisteredAt: now}
 	if err := bindUser(stub, u); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if err := putRecord(stub, configRecord{Bootstrapped: true, ActiveSolutionAdmins: 1}, objConfig); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
-	return u, emit(stub, model.EventBootstrapped, userEvent(u, u.ID))
+	return ptr(u, emit(stub, model.EventBootstrapped, userEvent(u, u.ID)))
 }
 
 // AddSolutionAdmin binds another solution admin to the identity of the given
 // enrollment certificate. Caller: a solution admin.
-func (c *Contract) AddSolutionAdmin(ctx contractapi.TransactionContextInterface, in model.SolutionAdminInput) (model.User, error) {
+func (c *Contract) AddSolutionAdmin(ctx contractapi.TransactionContextInterface, in model.SolutionAdminInput) (*model.User, error) {
 	stub := ctx.GetStub()
 	if err := checkID("userId", in.UserID); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if in.MSPID != "" {
 		if err := checkMSPID(in.MSPID); err != nil {
-			return model.User{}, err
+			return nil, err
 		}
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxAddSolutionAdmin, model.RoleSolutionAdmin); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	mspID := in.MSPID
 	if mspID == "" {
@@ -78,423 +78,423 @@ func (c *Contract) AddSolutionAdmin(ctx contractapi.TransactionContextInterface,
 	}
 	id, err := identityFromPEM(mspID, in.CertificatePEM)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	cfg, err := readConfig(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	now, err := txTime(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	u := model.User{ID: in.UserID, Role: model.RoleSolutionAdmin, Identity: id, Status: model.UserActive, RegisteredBy: who.UserID, RegisteredAt: now}
 	if err := bindUser(stub, u); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	cfg.ActiveSolutionAdmins++
 	if err := putRecord(stub, cfg, objConfig); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
-	return u, emit(stub, model.EventSolutionAdminAdded, userEvent(u, who.UserID))
+	return ptr(u, emit(stub, model.EventSolutionAdminAdded, userEvent(u, who.UserID)))
 }
 
 // RemoveSolutionAdmin removes a solution admin's binding; the last active
 // solution admin cannot be removed. Caller: a solution admin.
-func (c *Contract) RemoveSolutionAdmin(ctx contractapi.TransactionContextInterface, userID string) (model.User, error) {
+func (c *Contract) RemoveSolutionAdmin(ctx contractapi.TransactionContextInterface, userID string) (*model.User, error) {
 	stub := ctx.GetStub()
 	if err := checkID("userId", userID); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxRemoveSolutionAdmin, model.RoleSolutionAdmin); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	u, err := activeUserWithRole(stub, userID, model.RoleSolutionAdmin)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	cfg, err := readConfig(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if cfg.ActiveSolutionAdmins <= 1 {
-		return model.User{}, model.Errorf(model.CodeFailedPrecondition, "%s is the last solution admin", userID)
+		return nil, model.Errorf(model.CodeFailedPrecondition, "%s is the last solution admin", userID)
 	}
 	u, err = removeUser(stub, u, who.UserID)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	cfg.ActiveSolutionAdmins--
 	if err := putRecord(stub, cfg, objConfig); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
-	return u, emit(stub, model.EventSolutionAdminRemoved, userEvent(u, who.UserID))
+	return ptr(u, emit(stub, model.EventSolutionAdminRemoved, userEvent(u, who.UserID)))
 }
 
 // CreateOrganization creates an active hospital whose users are enrolled
 // under the given MSP. Caller: a solution admin.
-func (c *Contract) CreateOrganization(ctx contractapi.TransactionContextInterface, in model.CreateOrganizationInput) (model.Organization, error) {
+func (c *Contract) CreateOrganization(ctx contractapi.TransactionContextInterface, in model.CreateOrganizationInput) (*model.Organization, error) {
 	stub := ctx.GetStub()
 	if err := checkID("id", in.ID); err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
 	if err := checkOrgName(in.Name); err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
 	if err := checkMSPID(in.MSPID); err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxCreateOrganization, model.RoleSolutionAdmin); err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
 	var existing model.Organization
 	found, err := getRecord(stub, &existing, objOrg, in.ID)
 	if err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
 	if found {
-		return model.Organization{}, model.Errorf(model.CodeAlreadyExists, "organisation %s already exists", in.ID)
+		return nil, model.Errorf(model.CodeAlreadyExists, "organisation %s already exists", in.ID)
 	}
 	now, err := txTime(stub)
 	if err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
 	org := model.Organization{ID: in.ID, Name: in.Name, MSPID: in.MSPID, Status: model.OrgActive, CreatedBy: who.UserID, CreatedAt: now, UpdatedAt: now}
 	if err := putRecord(stub, org, objOrg, org.ID); err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
-	return org, emit(stub, model.EventOrganizationCreated, orgEvent(org, who.UserID))
+	return ptr(org, emit(stub, model.EventOrganizationCreated, orgEvent(org, who.UserID)))
 }
 
 // SuspendOrganization suspends an active hospital: its users can do nothing
 // until it is reactivated. Caller: a solution admin.
-func (c *Contract) SuspendOrganization(ctx contractapi.TransactionContextInterface, orgID string) (model.Organization, error) {
+func (c *Contract) SuspendOrganization(ctx contractapi.TransactionContextInterface, orgID string) (*model.Organization, error) {
 	return setOrgStatus(ctx.GetStub(), model.TxSuspendOrganization, orgID, model.OrgActive, model.OrgSuspended, model.EventOrganizationSuspended)
 }
 
 // ReactivateOrganization reactivates a suspended hospital. Caller: a solution
 // admin.
-func (c *Contract) ReactivateOrganization(ctx contractapi.TransactionContextInterface, orgID string) (model.Organization, error) {
+func (c *Contract) ReactivateOrganization(ctx contractapi.TransactionContextInterface, orgID string) (*model.Organization, error) {
 	return setOrgStatus(ctx.GetStub(), model.TxReactivateOrganization, orgID, model.OrgSuspended, model.OrgActive, model.EventOrganizationReactivated)
 }
 
-func setOrgStatus(stub shim.ChaincodeStubInterface, tx, orgID string, from, to model.OrgStatus, event string) (model.Organization, error) {
+func setOrgStatus(stub shim.ChaincodeStubInterface, tx, orgID string, from, to model.OrgStatus, event string) (*model.Organization, error) {
 	if err := checkID("orgId", orgID); err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
 	if err := who.requireRole(tx, model.RoleSolutionAdmin); err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
 	org, err := getOrganization(stub, orgID)
 	if err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
 	if org.Status != from {
-		return model.Organization{}, model.Errorf(model.CodeFailedPrecondition, "organisation %s is %s, not %s", orgID, org.Status, from)
+		return nil, model.Errorf(model.CodeFailedPrecondition, "organisation %s is %s, not %s", orgID, org.Status, from)
 	}
 	now, err := txTime(stub)
 	if err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
 	org.Status, org.UpdatedAt = to, now
 	if err := putRecord(stub, org, objOrg, org.ID); err != nil {
-		return model.Organization{}, err
+		return nil, err
 	}
-	return org, emit(stub, event, orgEvent(org, who.UserID))
+	return ptr(org, emit(stub, event, orgEvent(org, who.UserID)))
 }
 
 // AssignOrgAdmin binds a hospital admin of the given organisation to the
 // identity of the given enrollment certificate, under the organisation's MSP.
 // Caller: a solution admin.
-func (c *Contract) AssignOrgAdmin(ctx contractapi.TransactionContextInterface, in model.OrgAdminInput) (model.User, error) {
+func (c *Contract) AssignOrgAdmin(ctx contractapi.TransactionContextInterface, in model.OrgAdminInput) (*model.User, error) {
 	stub := ctx.GetStub()
 	if err := checkID("userId", in.UserID); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if err := checkID("orgId", in.OrgID); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxAssignOrgAdmin, model.RoleSolutionAdmin); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	org, err := getOrganization(stub, in.OrgID)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	return registerOrgUser(stub, who, org, in.UserID, model.RoleOrgAdmin, in.CertificatePEM, model.EventOrgAdminAssigned)
 }
 
 // RemoveOrgAdmin removes a hospital admin's binding. Caller: a solution admin.
-func (c *Contract) RemoveOrgAdmin(ctx contractapi.TransactionContextInterface, userID string) (model.User, error) {
+func (c *Contract) RemoveOrgAdmin(ctx contractapi.TransactionContextInterface, userID string) (*model.User, error) {
 	stub := ctx.GetStub()
 	if err := checkID("userId", userID); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxRemoveOrgAdmin, model.RoleSolutionAdmin); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	u, err := activeUserWithRole(stub, userID, model.RoleOrgAdmin)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	u, err = removeUser(stub, u, who.UserID)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
-	return u, emit(stub, model.EventOrgAdminRemoved, userEvent(u, who.UserID))
+	return ptr(u, emit(stub, model.EventOrgAdminRemoved, userEvent(u, who.UserID)))
 }
 
 // RegisterUser binds a doctor or patient of the caller's organisation to the
 // identity of the given enrollment certificate, under the organisation's MSP.
 // Caller: a hospital admin.
-func (c *Contract) RegisterUser(ctx contractapi.TransactionContextInterface, in model.RegisterUserInput) (model.User, error) {
+func (c *Contract) RegisterUser(ctx contractapi.TransactionContextInterface, in model.RegisterUserInput) (*model.User, error) {
 	stub := ctx.GetStub()
 	if err := checkID("userId", in.UserID); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if in.Role != model.RoleDoctor && in.Role != model.RolePatient {
-		return model.User{}, invalid("role %q: a hospital admin registers %s or %s", in.Role, model.RoleDoctor, model.RolePatient)
+		return nil, invalid("role %q: a hospital admin registers %s or %s", in.Role, model.RoleDoctor, model.RolePatient)
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxRegisterUser, model.RoleOrgAdmin); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	return registerOrgUser(stub, who, who.org, in.UserID, in.Role, in.CertificatePEM, model.EventUserRegistered)
 }
 
 // RemoveUser removes a doctor's or patient's binding; their identity loses
 // every right at once. Caller: a hospital admin of the user's organisation.
-func (c *Contract) RemoveUser(ctx contractapi.TransactionContextInterface, userID string) (model.User, error) {
+func (c *Contract) RemoveUser(ctx contractapi.TransactionContextInterface, userID string) (*model.User, error) {
 	stub := ctx.GetStub()
 	if err := checkID("userId", userID); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxRemoveUser, model.RoleOrgAdmin); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	u, err := getUser(stub, userID)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	if u.OrgID != who.OrgID {
-		return model.User{}, model.Errorf(model.CodeForbidden, "user %s belongs to another organisation", userID)
+		return nil, model.Errorf(model.CodeForbidden, "user %s belongs to another organisation", userID)
 	}
 	if u.Role != model.RoleDoctor && u.Role != model.RolePatient {
-		return model.User{}, model.Errorf(model.CodeFailedPrecondition, "user %s is a %s; RemoveUser removes doctors and patients", userID, u.Role)
+		return nil, model.Errorf(model.CodeFailedPrecondition, "user %s is a %s; RemoveUser removes doctors and patients", userID, u.Role)
 	}
 	if u.Status != model.UserActive {
-		return model.User{}, model.Errorf(model.CodeFailedPrecondition, "user %s is already removed", userID)
+		return nil, model.Errorf(model.CodeFailedPrecondition, "user %s is already removed", userID)
 	}
 	u, err = removeUser(stub, u, who.UserID)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
-	return u, emit(stub, model.EventUserRemoved, userEvent(u, who.UserID))
+	return ptr(u, emit(stub, model.EventUserRemoved, userEvent(u, who.UserID)))
 }
 
 // RegisterDocument records a new document of a patient with its first
 // version. Caller: the patient; a doctor of the patient's organisation; a
 // doctor holding the patient's write consent (to them or their organisation).
-func (c *Contract) RegisterDocument(ctx contractapi.TransactionContextInterface, in model.RegisterDocumentInput) (model.Document, error) {
+func (c *Contract) RegisterDocument(ctx contractapi.TransactionContextInterface, in model.RegisterDocumentInput) (*model.Document, error) {
 	stub := ctx.GetStub()
 	if err := checkRegisterDocument(in); err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxRegisterDocument, model.RoleDoctor, model.RolePatient); err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	patient, err := getPatient(stub, in.PatientID)
 	if err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	now, err := txTime(stub)
 	if err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	doc := model.Document{ID: in.DocumentID, PatientID: in.PatientID, OrgID: who.OrgID, AuthorID: who.UserID, Category: in.Category, RegisteredAt: now}
 	var grants []model.Grant
 	if who.Role == model.RoleDoctor && who.OrgID != patient.OrgID {
 		if grants, err = grantsBetween(stub, patient.ID, who.Caller); err != nil {
-			return model.Document{}, err
+			return nil, err
 		}
 	}
 	if d := access.DecideRegister(doc, patient, who.Caller, grants, now); !d.Allowed {
-		return model.Document{}, model.Errorf(model.CodeForbidden, "%s may not register documents for patient %s: %s", who.UserID, patient.ID, d.Reason)
+		return nil, model.Errorf(model.CodeForbidden, "%s may not register documents for patient %s: %s", who.UserID, patient.ID, d.Reason)
 	}
 	var existing model.Document
 	found, err := getRecord(stub, &existing, objDocument, in.DocumentID)
 	if err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	if found {
-		return model.Document{}, model.Errorf(model.CodeAlreadyExists, "document %s already exists", in.DocumentID)
+		return nil, model.Errorf(model.CodeAlreadyExists, "document %s already exists", in.DocumentID)
 	}
 	v := model.DocumentVersion{Version: 1, SHA256: in.SHA256, Size: in.Size, MediaType: in.MediaType, StorageRef: in.StorageRef, RegisteredBy: who.UserID, RegisteredAt: now, TxID: stub.GetTxID()}
 	doc.Versions = []model.DocumentVersion{v}
 	if err := putRecord(stub, doc, objDocument, doc.ID); err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	if err := putMarker(stub, objDocumentByPatient, doc.PatientID, doc.ID); err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	if err := putStorageRef(stub, doc, v); err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
-	return doc, emit(stub, model.EventDocumentRegistered, documentEvent(doc, v.Version, who.UserID))
+	return ptr(doc, emit(stub, model.EventDocumentRegistered, documentEvent(doc, v.Version, who.UserID)))
 }
 
 // AddDocumentVersion appends a version (new hash, size, reference) to a
 // document; earlier versions stay readable. Caller: the patient or the
 // document's original author.
-func (c *Contract) AddDocumentVersion(ctx contractapi.TransactionContextInterface, in model.AddDocumentVersionInput) (model.Document, error) {
+func (c *Contract) AddDocumentVersion(ctx contractapi.TransactionContextInterface, in model.AddDocumentVersionInput) (*model.Document, error) {
 	stub := ctx.GetStub()
 	if err := checkAddVersion(in); err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	doc, err := getDocument(stub, in.DocumentID)
 	if err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	if d := access.DecideAddVersion(doc, who.Caller); !d.Allowed {
-		return model.Document{}, model.Errorf(model.CodeForbidden, "%s may not add a version to document %s: %s", who.UserID, doc.ID, d.Reason)
+		return nil, model.Errorf(model.CodeForbidden, "%s may not add a version to document %s: %s", who.UserID, doc.ID, d.Reason)
 	}
 	if doc.Erased {
-		return model.Document{}, model.Errorf(model.CodeFailedPrecondition, "document %s was erased", doc.ID)
+		return nil, model.Errorf(model.CodeFailedPrecondition, "document %s was erased", doc.ID)
 	}
 	if len(doc.Versions) >= model.MaxVersions {
-		return model.Document{}, model.Errorf(model.CodeFailedPrecondition, "document %s already has %d versions, the most allowed", doc.ID, model.MaxVersions)
+		return nil, model.Errorf(model.CodeFailedPrecondition, "document %s already has %d versions, the most allowed", doc.ID, model.MaxVersions)
 	}
 	now, err := txTime(stub)
 	if err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	v := model.DocumentVersion{Version: len(doc.Versions) + 1, SHA256: in.SHA256, Size: in.Size, MediaType: in.MediaType, StorageRef: in.StorageRef, RegisteredBy: who.UserID, RegisteredAt: now, TxID: stub.GetTxID()}
 	doc.Versions = append(doc.Versions, v)
 	if err := putRecord(stub, doc, objDocument, doc.ID); err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	if err := putStorageRef(stub, doc, v); err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
-	return doc, emit(stub, model.EventDocumentVersionAdded, documentEvent(doc, v.Version, who.UserID))
+	return ptr(doc, emit(stub, model.EventDocumentVersionAdded, documentEvent(doc, v.Version, who.UserID)))
 }
 
 // EraseDocument marks a document erased (right to be forgotten): every later
 // AccessDocument refuses it, the garbage collector sees its blobs as erased,
 // and the audit trail stays. Caller: the document's patient.
-func (c *Contract) EraseDocument(ctx contractapi.TransactionContextInterface, documentID string) (model.Document, error) {
+func (c *Contract) EraseDocument(ctx contractapi.TransactionContextInterface, documentID string) (*model.Document, error) {
 	stub := ctx.GetStub()
 	if err := checkID("documentId", documentID); err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxEraseDocument, model.RolePatient); err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	doc, err := getDocument(stub, documentID)
 	if err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	if doc.PatientID != who.UserID {
-		return model.Document{}, model.Errorf(model.CodeForbidden, "document %s belongs to another patient", documentID)
+		return nil, model.Errorf(model.CodeForbidden, "document %s belongs to another patient", documentID)
 	}
 	if doc.Erased {
-		return model.Document{}, model.Errorf(model.CodeFailedPrecondition, "document %s is already erased", documentID)
+		return nil, model.Errorf(model.CodeFailedPrecondition, "document %s is already erased", documentID)
 	}
 	now, err := txTime(stub)
 	if err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	doc.Erased, doc.ErasedAt, doc.ErasedTxID = true, now, stub.GetTxID()
 	if err := putRecord(stub, doc, objDocument, doc.ID); err != nil {
-		return model.Document{}, err
+		return nil, err
 	}
 	for _, v := range doc.Versions {
 		if err := putStorageRef(stub, doc, v); err != nil {
-			return model.Document{}, err
+			return nil, err
 		}
 	}
-	return doc, emit(stub, model.EventDocumentErased, documentEvent(doc, doc.Latest().Version, who.UserID))
+	return ptr(doc, emit(stub, model.EventDocumentErased, documentEvent(doc, doc.Latest().Version, who.UserID)))
 }
 
 // GrantConsent records the calling patient's consent for a user or an
 // organisation to read and/or write some of the patient's documents within a
 // validity window. Caller: a patient.
-func (c *Contract) GrantConsent(ctx contractapi.TransactionContextInterface, in model.GrantConsentInput) (model.Grant, error) {
+func (c *Contract) GrantConsent(ctx contractapi.TransactionContextInterface, in model.GrantConsentInput) (*model.Grant, error) {
 	stub := ctx.GetStub()
 	now, err := txTime(stub)
 	if err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	in, err = checkGrantConsent(in, stub.GetTxID(), now)
 	if err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxGrantConsent, model.RolePatient); err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	if err := checkGrantee(stub, in.Grantee, who.UserID); err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	for _, docID := range in.Scope.DocumentIDs {
 		var doc model.Document
 		found, err := getRecord(stub, &doc, objDocument, docID)
 		if err != nil {
-			return model.Grant{}, err
+			return nil, err
 		}
 		if !found || doc.PatientID != who.UserID {
-			return model.Grant{}, model.Errorf(model.CodeNotFound, "scope names document %s, which is not one of your documents", docID)
+			return nil, model.Errorf(model.CodeNotFound, "scope names document %s, which is not one of your documents", docID)
 		}
 	}
 	var ref string
 	found, err := getRecord(stub, &ref, objGrantID, in.GrantID)
 	if err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	if found {
-		return model.Grant{}, model.Errorf(model.CodeAlreadyExists, "grant %s already exists", in.GrantID)
+		return nil, model.Errorf(model.CodeAlreadyExists, "grant %s already exists", in.GrantID)
 	}
 	g := model.Grant{
 		ID: in.GrantID, Kind: model.GrantConsent, PatientID: who.UserID, Grantee: in.Grantee,
@@ -502,80 +502,80 @@ func (c *Contract) GrantConsent(ctx contractapi.TransactionContextInterface, in 
 		GrantedBy: who.UserID, CreatedAt: now, TxID: stub.GetTxID(),
 	}
 	if err := putGrant(stub, g, true); err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
-	return g, emit(stub, model.EventConsentGranted, model.ConsentEvent{GrantID: g.ID, PatientID: g.PatientID, Grantee: g.Grantee})
+	return ptr(g, emit(stub, model.EventConsentGranted, model.ConsentEvent{GrantID: g.ID, PatientID: g.PatientID, Grantee: g.Grantee}))
 }
 
 // RevokeConsent revokes one of the calling patient's grants (consent or
 // emergency) with effect from this transaction. Caller: the grant's patient.
-func (c *Contract) RevokeConsent(ctx contractapi.TransactionContextInterface, grantID string) (model.Grant, error) {
+func (c *Contract) RevokeConsent(ctx contractapi.TransactionContextInterface, grantID string) (*model.Grant, error) {
 	stub := ctx.GetStub()
 	if err := checkID("grantId", grantID); err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxRevokeConsent, model.RolePatient); err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	var ref string
 	found, err := getRecord(stub, &ref, objGrantID, grantID)
 	if err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	if !found {
-		return model.Grant{}, model.Errorf(model.CodeNotFound, "grant %s not found", grantID)
+		return nil, model.Errorf(model.CodeNotFound, "grant %s not found", grantID)
 	}
 	var g model.Grant
 	found, err = getJSON(stub, ref, &g)
 	if err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	if !found {
-		return model.Grant{}, model.Errorf(model.CodeInternal, "grant %s has an index entry but no record", grantID)
+		return nil, model.Errorf(model.CodeInternal, "grant %s has an index entry but no record", grantID)
 	}
 	if g.PatientID != who.UserID {
-		return model.Grant{}, model.Errorf(model.CodeForbidden, "grant %s is another patient's", grantID)
+		return nil, model.Errorf(model.CodeForbidden, "grant %s is another patient's", grantID)
 	}
 	if g.Revoked {
-		return model.Grant{}, model.Errorf(model.CodeFailedPrecondition, "grant %s is already revoked", grantID)
+		return nil, model.Errorf(model.CodeFailedPrecondition, "grant %s is already revoked", grantID)
 	}
 	now, err := txTime(stub)
 	if err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	g.Revoked, g.RevokedAt, g.RevokedTxID = true, now, stub.GetTxID()
 	if err := putGrant(stub, g, false); err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
-	return g, emit(stub, model.EventConsentRevoked, model.ConsentEvent{GrantID: g.ID, PatientID: g.PatientID, Grantee: g.Grantee})
+	return ptr(g, emit(stub, model.EventConsentRevoked, model.ConsentEvent{GrantID: g.ID, PatientID: g.PatientID, Grantee: g.Grantee}))
 }
 
 // OpenEmergencyAccess opens the calling doctor's break-glass read access to
 // all of one patient's documents for at most 24 hours. The grant's id is the
 // transaction id; the patient sees it among their grants. Caller: a doctor.
-func (c *Contract) OpenEmergencyAccess(ctx contractapi.TransactionContextInterface, in model.EmergencyAccessInput) (model.Grant, error) {
+func (c *Contract) OpenEmergencyAccess(ctx contractapi.TransactionContextInterface, in model.EmergencyAccessInput) (*model.Grant, error) {
 	stub := ctx.GetStub()
 	if err := checkEmergency(in); err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	if err := who.requireRole(model.TxOpenEmergencyAccess, model.RoleDoctor); err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	patient, err := getPatient(stub, in.PatientID)
 	if err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	now, err := txTime(stub)
 	if err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
 	g := model.Grant{
 		ID: stub.GetTxID(), Kind: model.GrantEmergency, PatientID: patient.ID,
@@ -586,47 +586,47 @@ func (c *Contract) OpenEmergencyAccess(ctx contractapi.TransactionContextInterfa
 		GrantedBy: who.UserID, CreatedAt: now, TxID: stub.GetTxID(),
 	}
 	if err := putGrant(stub, g, true); err != nil {
-		return model.Grant{}, err
+		return nil, err
 	}
-	return g, emit(stub, model.EventEmergencyAccessOpened, model.EmergencyAccessEvent{
+	return ptr(g, emit(stub, model.EventEmergencyAccessOpened, model.EmergencyAccessEvent{
 		GrantID: g.ID, PatientID: g.PatientID, DoctorID: who.UserID, OrgID: who.OrgID, Reason: in.Reason, ExpiresAt: g.ValidUntil,
-	})
+	}))
 }
 
 // AccessDocument decides whether the caller may read a document version and,
 // when allowed, appends an audit entry and returns the record with the
 // version's storage reference and hash. A denial returns FORBIDDEN and writes
 // nothing; an erased document returns FAILED_PRECONDITION.
-func (c *Contract) AccessDocument(ctx contractapi.TransactionContextInterface, in model.AccessDocumentInput) (model.AccessResult, error) {
+func (c *Contract) AccessDocument(ctx contractapi.TransactionContextInterface, in model.AccessDocumentInput) (*model.AccessResult, error) {
 	stub := ctx.GetStub()
 	if err := checkAccessInput(in); err != nil {
-		return model.AccessResult{}, err
+		return nil, err
 	}
 	who, err := resolveCaller(stub)
 	if err != nil {
-		return model.AccessResult{}, err
+		return nil, err
 	}
 	doc, err := getDocument(stub, in.DocumentID)
 	if err != nil {
-		return model.AccessResult{}, err
+		return nil, err
 	}
 	now, err := txTime(stub)
 	if err != nil {
-		return model.AccessResult{}, err
+		return nil, err
 	}
 	d, err := decideRead(stub, doc, who.Caller, now)
 	if err != nil {
-		return model.AccessResult{}, err
+		return nil, err
 	}
 	if !d.Allowed {
-		return model.AccessResult{}, model.Errorf(model.CodeForbidden, "%s may not read document %s: %s", who.UserID, doc.ID, d.Reason)
+		return nil, model.Errorf(model.CodeForbidden, "%s may not read document %s: %s", who.UserID, doc.ID, d.Reason)
 	}
 	if doc.Erased {
-		return model.AccessResult{}, model.Errorf(model.CodeFailedPrecondition, "document %s was erased at %s", doc.ID, doc.ErasedAt.Format(time.RFC3339))
+		return nil, model.Errorf(model.CodeFailedPrecondition, "document %s was erased at %s", doc.ID, doc.ErasedAt.Format(time.RFC3339))
 	}
 	v, ok := doc.VersionAt(in.Version)
 	if !ok {
-		return model.AccessResult{}, model.Errorf(model.CodeNotFound, "document %s has no version %d", doc.ID, in.Version)
+		return nil, model.Errorf(model.CodeNotFound, "document %s has no version %d", doc.ID, in.Version)
 	}
 	entry := model.AuditEntry{
 		TxID: stub.GetTxID(), DocumentID: doc.ID, Version: v.Version, PatientID: doc.PatientID,
@@ -634,14 +634,14 @@ func (c *Contract) AccessDocument(ctx contractapi.TransactionContextInterface, i
 		Basis: d.Basis, GrantID: d.GrantID, AccessedAt: now,
 	}
 	if err := putRecord(stub, entry, objAuditByPatient, entry.PatientID, auditTime(now), entry.TxID); err != nil {
-		return model.AccessResult{}, err
+		return nil, err
 	}
 	if err := putRecord(stub, entry, objAuditByAccessor, entry.AccessorID, auditTime(now), entry.TxID); err != nil {
-		return model.AccessResult{}, err
+		return nil, err
 	}
-	return model.AccessResult{Document: doc, Version: v, Audit: entry}, emit(stub, model.EventDocumentAccessed, model.DocumentAccessedEvent{
+	return ptr(model.AccessResult{Document: doc, Version: v, Audit: entry}, emit(stub, model.EventDocumentAccessed, model.DocumentAccessedEvent{
 		TxID: entry.TxID, DocumentID: doc.ID, Version: v.Version, PatientID: doc.PatientID, AccessorID: who.UserID, Basis: d.Basis, GrantID: d.GrantID,
-	})
+	}))
 }
 
 // bindUser writes a new user with its identity binding and list index,
@@ -679,20 +679,20 @@ func bindUser(stub shim.ChaincodeStubInterface, u model.User) error {
 
 // registerOrgUser binds a user of org with the identity of certPEM under the
 // organisation's MSP and emits event.
-func registerOrgUser(stub shim.ChaincodeStubInterface, who caller, org model.Organization, userID string, role model.Role, certPEM, event string) (model.User, error) {
+func registerOrgUser(stub shim.ChaincodeStubInterface, who caller, org model.Organization, userID string, role model.Role, certPEM, event string) (*model.User, error) {
 	id, err := identityFromPEM(org.MSPID, certPEM)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	now, err := txTime(stub)
 	if err != nil {
-		return model.User{}, err
+		return nil, err
 	}
 	u := model.User{ID: userID, OrgID: org.ID, Role: role, Identity: id, Status: model.UserActive, RegisteredBy: who.UserID, RegisteredAt: now}
 	if err := bindUser(stub, u); err != nil {
-		return model.User{}, err
+		return nil, err
 	}
-	return u, emit(stub, event, userEvent(u, who.UserID))
+	return ptr(u, emit(stub, event, userEvent(u, who.UserID)))
 }
 
 // removeUser marks u removed by the caller byID. The identity binding stays,
