@@ -61,6 +61,15 @@ func ReadEnrollment(path string) (Enrollment, error) {
 	return ParseEnrollment(b)
 }
 
+// Enrollment returns the Client's own enrollment certificate, ready to hand
+// to whoever registers it.
+func (c *Client) Enrollment() Enrollment {
+	return Enrollment{
+		CertificatePEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.cert.Raw})),
+		Certificate:    c.cert,
+	}
+}
+
 // SolutionAdmin returns the input that binds e as solution admin userID.
 func (e Enrollment) SolutionAdmin(userID string) model.SolutionAdminInput {
 	return model.SolutionAdminInput{UserID: userID, CertificatePEM: e.CertificatePEM}
