@@ -55,11 +55,8 @@ func (h *keyHistory) asOf(height uint64) *record {
 
 // namespace is one chaincode's state.
 type namespace struct {
-	keys map[string]*keyHistory
-	// sorted holds every key ever written, ascending (byte order, as LevelDB).
-	// It is replaced on commit and never modified in place, so a range scan
-	// can hold on to it without a lock.
-	sorted []string
+	keys  map[string]*keyHistory
+	index keyIndex
 }
 
 // Ledger is committed world state (namespace -> key -> value and version)
@@ -116,16 +113,6 @@ func (l *Ledger) lookup(ns, key string) *keyHistory {
 		return nil
 	}
 	return n.keys[key]
-}
-
-// sortedKeys returns the namespace's key index; the slice is immutable.
-func (l *Ledger) sortedKeys(ns string) []string {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if n := l.nss[ns]; n != nil {
-		return n.sorted
-	}
-	return nil
 }
 
 // pendingWrite is a write of an earlier valid transaction of the block being
@@ -206,22 +193,27 @@ func (l *Ledger) rangeStillSame(ns string, rq RangeQuery, updates blockUpdates) 
 		}
 	}
 	sort.Strings(updKeys)
-	var sorted []string
+	var committed []string
 	if n := l.nss[ns]; n != nil {
-		sorted = n.sorted
+		n.index.ascend(rq.StartKey, func(k string) bool {
+			if !inRange(k) {
+				return false
+			}
+			committed = append(committed, k)
+			return true
+		})
 	}
-	i := sort.SearchStrings(sorted, rq.StartKey)
-	j := 0
+	i, j := 0, 0
 	// Merge the committed keys and the update keys, updates winning.
-	for i < len(sorted) && inRange(sorted[i]) || j < len(updKeys) {
+	for i < len(committed) || j < len(updKeys) {
 		var key string
-		if j >= len(updKeys) || (i < len(sorted) && inRange(sorted[i]) && sorted[i] < updKeys[j]) {
-			key = sorted[i]
+		if j >= len(updKeys) || (i < len(committed) && committed[i] < updKeys[j]) {
+			key = committed[i]
 			i++
 		} else {
 			key = updKeys[j]
 			j++
-			if i < len(sorted) && sorted[i] == key {
+			if i < len(committed) && committed[i] == key {
 				i++
 			}
 		}
@@ -315,7 +307,6 @@ func (l *Ledger) CommitBlock(txs []*TxResults, precheck []peer.TxValidationCode,
 		}
 		valid = append(valid, applied{tx, ver, ts})
 	}
-	newKeys := map[string][]string{}
 	for _, a := range valid {
 		ns := nsOrDefault(a.tx.Namespace)
 		n := l.nss[ns]
@@ -328,7 +319,7 @@ func (l *Ledger) CommitBlock(txs []*TxResults, precheck []peer.TxValidationCode,
 			if h == nil {
 				h = &keyHistory{}
 				n.keys[w.Key] = h
-				newKeys[ns] = append(newKeys[ns], w.Key)
+				n.index.insert(w.Key)
 			}
 			rec := record{ver: a.ver, isDelete: w.IsDelete || len(w.Value) == 0, txID: a.tx.TxID, ts: a.ts}
 			if !rec.isDelete {
@@ -336,11 +327,6 @@ func (l *Ledger) CommitBlock(txs []*TxResults, precheck []peer.TxValidationCode,
 			}
 			h.recs = append(h.recs, rec)
 		}
-	}
-	for ns, keys := range newKeys {
-		n := l.nss[ns]
-		sort.Strings(keys)
-		n.sorted = mergeSorted(n.sorted, keys)
 	}
 	for i, tx := range txs {
 		if tx != nil && tx.TxID != "" && codes[i] != peer.TxValidationCode_NIL_ENVELOPE {
@@ -354,23 +340,6 @@ func (l *Ledger) CommitBlock(txs []*TxResults, precheck []peer.TxValidationCode,
 func (l *Ledger) hasTxIDLocked(txID string) bool {
 	_, ok := l.txIDs[txID]
 	return ok
-}
-
-// mergeSorted returns a new slice with a and b (both ascending, disjoint) merged.
-func mergeSorted(a, b []string) []string {
-	out := make([]string, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if a[i] < b[j] {
-			out = append(out, a[i])
-			i++
-		} else {
-			out = append(out, b[j])
-			j++
-		}
-	}
-	out = append(out, a[i:]...)
-	return append(out, b[j:]...)
 }
 
 func nsOrDefault(ns string) string {

@@ -772,3 +772,39 @@ func TestConcurrentSimulationsWhileCommitting(t *testing.T) {
 	require.Equal(t, valid+1, len(v))
 	require.GreaterOrEqual(t, valid, 1)
 }
+
+func TestRangeScanStaysOnItsSnapshotWhileKeysAreInserted(t *testing.T) {
+	l := ledgersim.New()
+	var kv []string
+	for i := 0; i < 250; i += 2 {
+		kv = append(kv, fmt.Sprintf("k%03d", i), "old")
+	}
+	put(t, l, kv...) // 125 keys: more than one batch of 100
+	s := l.NewStub(ledgersim.TxParams{TxID: "scan", Timestamp: t0})
+	it, err := s.GetStateByRange("k", "l")
+	require.NoError(t, err)
+	var got []string
+	for i := 0; it.HasNext(); i++ {
+		if i == 50 || i == 100 {
+			// Commits between batches insert keys before and after the cursor
+			// and delete one ahead of it.
+			commit(t, l, simulate(t, l, func(w *ledgersim.Stub) {
+				for j := 1; j < 250; j += 20 {
+					require.NoError(t, w.PutState(fmt.Sprintf("k%03d", j), []byte("new")))
+				}
+				require.NoError(t, w.DelState("k240"))
+			}))
+		}
+		kv, err := it.Next()
+		require.NoError(t, err)
+		require.Equal(t, "old", string(kv.Value))
+		got = append(got, kv.Key)
+	}
+	require.Len(t, got, 125)
+	for i, k := range got {
+		require.Equal(t, fmt.Sprintf("k%03d", 2*i), k)
+	}
+	rq := s.Results().RangeQueries[0]
+	require.True(t, rq.ItrExhausted)
+	require.Len(t, rq.Reads, 125)
+}

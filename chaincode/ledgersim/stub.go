@@ -490,9 +490,8 @@ func (s *Stub) rangeQuery(startKey, endKey string, md *peer.QueryMetadata) (shim
 		height: s.height,
 		start:  startKey,
 		end:    endKey,
-		keys:   s.l.sortedKeys(s.ns),
+		cursor: startKey,
 	}
-	scan.pos = sort.SearchStrings(scan.keys, startKey)
 	s.ranges = append(s.ranges, scan)
 	it := &stateIter{stub: s, scan: scan, paginated: paginated, limit: limit}
 	it.fetch()
@@ -511,8 +510,10 @@ type rangeScan struct {
 	ns         string
 	height     uint64
 	start, end string
-	keys       []string
-	pos        int
+	// cursor is where the next read resumes: the start key, then the
+	// successor of the last key read. Resuming by key, not by position,
+	// keeps the scan right while commits insert keys into the index.
+	cursor string
 
 	exhausted bool
 	lastKey   string
@@ -522,42 +523,59 @@ type rangeScan struct {
 // next returns the next live key/value in range, or nil at the end (which
 // marks the iterator exhausted, as updateRangeQueryInfo does).
 func (rs *rangeScan) next() *queryresult.KV {
+	if rs.exhausted {
+		return nil
+	}
 	rs.l.mu.RLock()
 	defer rs.l.mu.RUnlock()
-	for rs.pos < len(rs.keys) {
-		k := rs.keys[rs.pos]
-		if rs.end != "" && k >= rs.end {
-			break
-		}
-		rs.pos++
-		r := rs.l.lookup(rs.ns, k).asOf(rs.height)
-		if r == nil || r.isDelete {
-			continue
-		}
-		rs.lastKey = k
-		rs.reads = append(rs.reads, KeyRead{Key: k, Version: &Version{r.ver.BlockNum, r.ver.TxNum}})
-		return &queryresult.KV{Namespace: rs.ns, Key: k, Value: bytes.Clone(r.value)}
+	var out *queryresult.KV
+	var ver Version
+	if n := rs.l.nss[rs.ns]; n != nil {
+		n.index.ascend(rs.cursor, func(k string) bool {
+			if rs.end != "" && k >= rs.end {
+				return false
+			}
+			r := n.keys[k].asOf(rs.height)
+			if r == nil || r.isDelete {
+				return true
+			}
+			out = &queryresult.KV{Namespace: rs.ns, Key: k, Value: bytes.Clone(r.value)}
+			ver = r.ver
+			return false
+		})
 	}
-	rs.pos = len(rs.keys)
-	rs.exhausted = true
-	return nil
+	if out == nil {
+		rs.exhausted = true
+		return nil
+	}
+	rs.cursor = successor(out.Key)
+	rs.lastKey = out.Key
+	rs.reads = append(rs.reads, KeyRead{Key: out.Key, Version: &ver})
+	return out
 }
 
 // peek returns the next live key in range without recording it: LevelDB's
 // bookmark (kvScanner.GetBookmarkAndClose), "" when there is none.
 func (rs *rangeScan) peek() string {
+	if rs.exhausted {
+		return ""
+	}
 	rs.l.mu.RLock()
 	defer rs.l.mu.RUnlock()
-	for i := rs.pos; i < len(rs.keys); i++ {
-		k := rs.keys[i]
-		if rs.end != "" && k >= rs.end {
-			return ""
-		}
-		if r := rs.l.lookup(rs.ns, k).asOf(rs.height); r != nil && !r.isDelete {
-			return k
-		}
+	next := ""
+	if n := rs.l.nss[rs.ns]; n != nil {
+		n.index.ascend(rs.cursor, func(k string) bool {
+			if rs.end != "" && k >= rs.end {
+				return false
+			}
+			if r := n.keys[k].asOf(rs.height); r != nil && !r.isDelete {
+				next = k
+				return false
+			}
+			return true
+		})
 	}
-	return ""
+	return next
 }
 
 func (rs *rangeScan) record() RangeQuery {
