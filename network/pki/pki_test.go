@@ -408,3 +408,26 @@ func poolOf(ca *pki.CA) *x509.CertPool {
 	p.AddCert(ca.Certificate())
 	return p
 }
+
+func TestSmallAccessorsDoNotShareState(t *testing.T) {
+	_, err := pki.NewCA("", "o")
+	require.ErrorContains(t, err, "common name is empty")
+
+	org := newOrg(t, "Org1MSP", "org1.example.com")
+	p := org.CA.CertificatePEM()
+	p[0] = 'X'
+	require.NotEqual(t, p, org.CA.CertificatePEM(), "CertificatePEM must hand out a copy")
+
+	cert, err := pki.LoadCertificatePEM(org.TLSCA.CertificatePEM())
+	require.NoError(t, err)
+	require.Equal(t, "tlsca.org1.example.com", cert.Subject.CommonName)
+	_, err = pki.LoadCertificatePEM([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
+	require.ErrorContains(t, err, "parse certificate")
+
+	id, err := org.NewIdentity("u", pki.OUClient, nil)
+	require.NoError(t, err)
+	other := id.WithMSP("Org9MSP")
+	require.Equal(t, "Org1MSP", id.MSPID)
+	require.Equal(t, "Org9MSP", other.MSPID)
+	require.Same(t, id.Key, other.Key)
+}
