@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -71,7 +70,7 @@ func TestConsentGovernsWhoReadsADocument(t *testing.T) {
 	ctx := testCtx(t)
 	patient, doctor := w.h1Patient, w.h2Doctor // a doctor of the other hospital
 	docID := w.id("lab")
-	body := content("lab " + w.runID)
+	body := content(docID)
 
 	doc := upload(t, patient, docID, patient.id(), model.CategoryLabResult, body)
 	require.Equal(t, patient.id(), doc.PatientID)
@@ -176,17 +175,18 @@ func TestOrganizationConsentCoversEveryDoctorOfThatHospital(t *testing.T) {
 	ctx := testCtx(t)
 	patient := w.h1Patient
 	docID := w.id("imaging")
-	body := content("imaging")
+	body := content(docID)
 	upload(t, patient, docID, patient.id(), model.CategoryImaging, body)
 
+	grantID := w.id("org-grant")
 	g, err := patient.client.GrantConsent(ctx, model.GrantConsentInput{
-		GrantID: w.id("org-grant"),
+		GrantID: grantID,
 		Grantee: model.Grantee{Type: model.GranteeOrganization, ID: w.hosp2.ID},
 		Scope:   model.Scope{Type: model.ScopeDocuments, DocumentIDs: []string{docID}},
 		Actions: []model.Action{model.ActionRead}, Purpose: model.PurposeTreatment,
 	})
 	require.NoError(t, err)
-	require.Equal(t, w.id("org-grant"), g.ID)
+	require.Equal(t, grantID, g.ID)
 	for _, d := range []*member{w.h2Doctor, w.h2Doctor2} {
 		got, _ := readAll(t, d, docID, 0)
 		require.Equal(t, body, got)
@@ -204,7 +204,7 @@ func TestVersionsAreAddedAndReadByNumber(t *testing.T) {
 	ctx := testCtx(t)
 	doctor, patient := w.h1Doctor, w.h1Patient
 	docID := w.id("note")
-	v1, v2 := content("note v1"), content("note v2")
+	v1, v2 := content(docID+" v1"), content(docID+" v2")
 
 	doc := upload(t, doctor, docID, patient.id(), model.CategoryClinicalNote, v1)
 	require.Equal(t, doctor.id(), doc.AuthorID, "a doctor of the patient's hospital writes without consent")
@@ -231,7 +231,7 @@ func TestErasedDocumentIsRefusedAndItsBlobsAreGone(t *testing.T) {
 	ctx := testCtx(t)
 	patient := w.h1Patient
 	docID := w.id("erase-me")
-	doc := upload(t, patient, docID, patient.id(), model.CategoryOther, content("erase "+w.runID))
+	doc := upload(t, patient, docID, patient.id(), model.CategoryOther, content(docID))
 	ref := doc.Versions[0].StorageRef
 	require.True(t, stored(t)[ref])
 
@@ -253,7 +253,7 @@ func TestTamperedBlobFailsTheDownload(t *testing.T) {
 	ctx := testCtx(t)
 	patient := w.h1Patient
 	docID := w.id("tamper")
-	body := content("tamper " + w.runID)
+	body := content(docID)
 	doc := upload(t, patient, docID, patient.id(), model.CategoryPrescription, body)
 	h, err := blob.ParseRef(doc.Versions[0].StorageRef)
 	require.NoError(t, err)
@@ -291,9 +291,10 @@ func TestRefusedRegistrationLeavesNoOrphanBlob(t *testing.T) {
 	before := stored(t)
 
 	// Refused by the chaincode: a doctor of another hospital without consent.
-	fresh := content("orphan " + w.runID)
+	orphanID := w.id("orphan")
+	fresh := content(orphanID)
 	_, err := w.h2Doctor.docs.Upload(ctx, sdk.NewDocument{
-		DocumentID: w.id("orphan"), PatientID: w.h1Patient.id(), Category: model.CategoryReferral,
+		DocumentID: orphanID, PatientID: w.h1Patient.id(), Category: model.CategoryReferral,
 		MediaType: "text/plain", Content: bytes.NewReader(fresh),
 	})
 	require.ErrorIs(t, err, sdk.ErrForbidden)
@@ -301,17 +302,17 @@ func TestRefusedRegistrationLeavesNoOrphanBlob(t *testing.T) {
 
 	// Refused as a duplicate id, with new content.
 	existing := w.id("dup")
-	upload(t, w.h1Patient, existing, w.h1Patient.id(), model.CategoryOther, content("dup original"))
+	upload(t, w.h1Patient, existing, w.h1Patient.id(), model.CategoryOther, content(existing))
 	before = stored(t)
 	_, err = w.h1Patient.docs.Upload(ctx, sdk.NewDocument{
 		DocumentID: existing, PatientID: w.h1Patient.id(), Category: model.CategoryOther,
-		MediaType: "text/plain", Content: bytes.NewReader(content("dup other " + w.runID)),
+		MediaType: "text/plain", Content: bytes.NewReader(content(existing + " other")),
 	})
 	require.ErrorIs(t, err, sdk.ErrAlreadyExists)
 	require.Equal(t, before, stored(t))
 
 	// Refused, but with bytes another record already references: they stay.
-	same := content("dup original")
+	same := content(existing)
 	_, err = w.h1Patient.docs.Upload(ctx, sdk.NewDocument{
 		DocumentID: existing, PatientID: w.h1Patient.id(), Category: model.CategoryOther,
 		MediaType: "text/plain", Content: bytes.NewReader(same),
@@ -328,7 +329,8 @@ func TestBadUploadsAreRefusedBeforeAnythingIsStored(t *testing.T) {
 	before := stored(t)
 	small, err := sdk.NewDocuments(p.client, w.store, sdk.WithMaxDocumentSize(1000))
 	require.NoError(t, err)
-	valid := sdk.NewDocument{DocumentID: w.id("bad"), PatientID: p.id(), Category: model.CategoryOther, MediaType: "text/plain"}
+	badID := w.id("bad")
+	valid := sdk.NewDocument{DocumentID: badID, PatientID: p.id(), Category: model.CategoryOther, MediaType: "text/plain"}
 	for name, tc := range map[string]struct {
 		docs *sdk.Documents
 		edit func(*sdk.NewDocument)
@@ -354,13 +356,14 @@ func TestBadUploadsAreRefusedBeforeAnythingIsStored(t *testing.T) {
 	}
 	_, err = p.client.GetUser(ctx, p.id())
 	require.NoError(t, err)
-	_, err = p.docs.Open(ctx, w.id("bad"), 0)
+	_, err = p.docs.Open(ctx, badID, 0)
 	require.ErrorIs(t, err, sdk.ErrNotFound, "nothing was registered either")
 }
 
 func TestHospitalAdminListsStorageRefsForGarbageCollection(t *testing.T) {
 	ctx := testCtx(t)
-	doc := upload(t, w.h1Patient, w.id("gc"), w.h1Patient.id(), model.CategoryVaccination, content("gc "+w.runID))
+	gcID := w.id("gc")
+	doc := upload(t, w.h1Patient, gcID, w.h1Patient.id(), model.CategoryVaccination, content(gcID))
 	refs := collect(t, w.h1Admin.client.StorageRefPages(0))
 	var found bool
 	for _, r := range refs {
@@ -425,4 +428,3 @@ func uniq(s []string) map[string]bool {
 	return m
 }
 
-var _ = errors.Is

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,6 +52,7 @@ func (m *member) id() string { return m.user.ID }
 type world struct {
 	net   *sdktest.Network
 	runID string
+	seq   atomic.Int64
 	store *blob.FileStore
 
 	org1, org2 string // MSP IDs
@@ -206,8 +208,11 @@ func (w *world) close() {
 	}
 }
 
-// id returns an id unique to this run, so that reruns on one ledger never collide.
-func (w *world) id(prefix string) string { return prefix + "-" + w.runID }
+// id returns a new id unique to this run (and to each call), so that
+// reruns on one ledger, and -count=N, never collide.
+func (w *world) id(prefix string) string {
+	return fmt.Sprintf("%s-%s-%d", prefix, w.runID, w.seq.Add(1))
+}
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
