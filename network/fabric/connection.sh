@@ -17,7 +17,7 @@ identities() {
     name=${name%@*}
     $first || printf ','
     first=false
-    printf '\n        "%s": "%s"' "$(echo "$name" | tr 'A-Z' 'a-z')" "$u/msp"
+    printf '\n        "%s": "%s"' "$(echo "$name" | tr '[:upper:]' '[:lower:]')" "$u/msp"
   done
   printf '\n      }'
 }

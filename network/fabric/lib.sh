@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared by up.sh, down.sh, deploy.sh, status.sh and peer.sh; sourced, never run.
 # It only defines variables and functions: every side effect is in the scripts.
 
@@ -62,7 +63,7 @@ find_binaries() {
   else
     CFG_DIR=$FABRIC_BIN_DIR/../config
   fi
-  [ -f "$CFG_DIR/core.yaml" ] && [ -f "$CFG_DIR/orderer.yaml" ] ||
+  { [ -f "$CFG_DIR/core.yaml" ] && [ -f "$CFG_DIR/orderer.yaml" ]; } ||
     die "core.yaml and orderer.yaml not found in $CFG_DIR: set FABRIC_CFG_PATH to Fabric's config folder"
   CFG_DIR=$(cd "$CFG_DIR" && pwd)
 }

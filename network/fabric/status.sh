@@ -24,7 +24,7 @@ node() {
   pid_alive "$name" && state="running (pid $(cat "$WORK/pids/$name.pid"))"
   if healthy "$ops"; then health=OK; else health=FAILING; fi
   printf '  %-8s %-40s %-26s health %s\n' "$name" "$what" "$state" "$health"
-  [ "$state" != down ] && [ "$health" = OK ] || bad
+  if [ "$state" = down ] || [ "$health" != OK ]; then bad; fi
 }
 echo "nodes:"
 node orderer "orderer0 127.0.0.1:$ORDERER_PORT admin :$ORDERER_ADMIN_PORT" "$ORDERER_OPS_PORT"
@@ -50,6 +50,7 @@ for d in "$WORK"/chaincode/*/; do
   [ -f "$d/server.env" ] || continue
   # shellcheck disable=SC1091
   pkgid=$(. "$d/server.env" && echo "$CC_PACKAGE_ID")
+  # shellcheck disable=SC1091
   addr=$(. "$d/server.env" && echo "$CC_ADDRESS")
   restarts=$(cat "$d/restarts" 2>/dev/null || echo 0)
   sup=down srv=down
@@ -59,7 +60,7 @@ for d in "$WORK"/chaincode/*/; do
   if [ "$restarts" != 0 ]; then
     echo "    last exits: $(tail -3 "$d/exits" | tr '\n' ';')"
   fi
-  [ "$srv" != down ] && [ "$sup" = running ] || bad
+  if [ "$srv" = down ] || [ "$sup" != running ]; then bad; fi
 done
 
 if [ "$problems" -eq 0 ]; then

@@ -20,11 +20,16 @@ export MEDLEDGER_CONNECTION=$WORK/connection.json
 cd "$REPO_ROOT"
 rc=0
 log "end-to-end suite: MEDLEDGER_CONNECTION=$MEDLEDGER_CONNECTION go test -count=1 ./test/..."
-go test -count=1 ${FABRIC_TEST_FLAGS:-} ./test/... || rc=$?
+read -r -a flags <<<"${FABRIC_TEST_FLAGS:-}"
+go test -count=1 "${flags[@]}" ./test/... || rc=$?
 if [ -d examples/quickstart ]; then
   log "quickstart against the network"
   go run ./examples/quickstart -connection "$MEDLEDGER_CONNECTION" || rc=$?
 fi
 "$FABRIC_DIR/status.sh" || rc=$?
-[ "$rc" -eq 0 ] && log "test-fabric: PASS (Fabric $(fabric_version))" || log "test-fabric: FAIL (Fabric $(fabric_version))"
+if [ "$rc" -eq 0 ]; then
+  log "test-fabric: PASS (Fabric $(fabric_version))"
+else
+  log "test-fabric: FAIL (Fabric $(fabric_version))"
+fi
 exit "$rc"

@@ -24,7 +24,14 @@ done
 mkdir -p "$WORK"/{logs,pids,data,channel}
 touch "$WORK/$WORK_MARKER"
 # If anything below fails, stop what was started so no process is orphaned.
-trap 'rc=$?; if [ $rc -ne 0 ]; then log "up failed (exit $rc); stopping what was started; logs in $WORK/logs"; "$FABRIC_DIR/down.sh" --keep-work || true; fi' EXIT
+on_exit() {
+  local rc=$?
+  if [ "$rc" -ne 0 ]; then
+    log "up failed (exit $rc); stopping what was started; logs in $WORK/logs"
+    "$FABRIC_DIR/down.sh" --keep-work || true
+  fi
+}
+trap on_exit EXIT
 
 log "Fabric $(fabric_version) from $FABRIC_BIN_DIR, config from $CFG_DIR, work folder $WORK"
 

@@ -52,6 +52,19 @@ func (b *Baseline) Get(ctx contractapi.TransactionContextInterface, key string) 
 // GetEvaluateTransactions marks Get as read-only in the contract metadata.
 func (b *Baseline) GetEvaluateTransactions() []string { return []string{"Get"} }
 
+// newChaincode builds the chaincode with Baseline as its default contract.
+func newChaincode() (*contractapi.ContractChaincode, error) {
+	b := &Baseline{}
+	b.Name = "baseline"
+	cc, err := contractapi.NewChaincode(b)
+	if err != nil {
+		return nil, err
+	}
+	cc.Info.Title = "baseline"
+	cc.Info.Version = "1"
+	return cc, nil
+}
+
 func main() {
 	// The contract API reads CORE_CHAINCODE_ID_NAME; accept CHAINCODE_ID too,
 	// the name Fabric's ccaas samples use.
@@ -60,14 +73,10 @@ func main() {
 			log.Fatalf("baseline-cc: %v", err)
 		}
 	}
-	b := &Baseline{}
-	b.Name = "baseline"
-	cc, err := contractapi.NewChaincode(b)
+	cc, err := newChaincode()
 	if err != nil {
 		log.Fatalf("baseline-cc: create chaincode: %v", err)
 	}
-	cc.Info.Title = "baseline"
-	cc.Info.Version = "1"
 	if err := cc.Start(); err != nil {
 		log.Fatalf("baseline-cc: %v", err)
 	}
