@@ -427,4 +427,3 @@ func uniq(s []string) map[string]bool {
 	}
 	return m
 }
-
