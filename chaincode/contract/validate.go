@@ -4,7 +4,6 @@ import (
 	"slices"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/medledger/medledger/chaincode/model"
 )
@@ -27,9 +26,7 @@ func checkOrgName(v string) error {
 	if v == "" || len(v) > model.MaxOrgNameLen {
 		return invalid("name must be 1 to %d bytes", model.MaxOrgNameLen)
 	}
-	if !utf8.ValidString(v) {
-		return invalid("name is not valid UTF-8")
-	}
+	// JSON decoding already turned invalid UTF-8 into U+FFFD.
 	for _, r := range v {
 		if unicode.IsControl(r) {
 			return invalid("name contains a control character")
@@ -206,9 +203,6 @@ func checkPage(pageSize int32, bookmark string) (int32, error) {
 	}
 	if len(bookmark) > model.MaxBookmarkLen {
 		return 0, invalid("bookmark is longer than %d bytes", model.MaxBookmarkLen)
-	}
-	if !utf8.ValidString(bookmark) {
-		return 0, invalid("bookmark is not valid UTF-8")
 	}
 	if pageSize == 0 {
 		pageSize = model.DefaultPageSize
