@@ -228,7 +228,9 @@ func TestGrantValidation(t *testing.T) {
 		{"documents scope with categories", with(func(g *model.GrantConsentInput) {
 			g.Scope = model.Scope{Type: model.ScopeDocuments, DocumentIDs: []string{"doc1"}, Categories: []model.Category{model.CategoryOther}}
 		}), model.CodeInvalidArgument},
-		{"documents scope with a bad id", with(func(g *model.GrantConsentInput) { g.Scope = model.Scope{Type: model.ScopeDocuments, DocumentIDs: []string{"a b"}} }), model.CodeInvalidArgument},
+		{"documents scope with a bad id", with(func(g *model.GrantConsentInput) {
+			g.Scope = model.Scope{Type: model.ScopeDocuments, DocumentIDs: []string{"a b"}}
+		}), model.CodeInvalidArgument},
 		{"documents scope with a duplicate", with(func(g *model.GrantConsentInput) {
 			g.Scope = model.Scope{Type: model.ScopeDocuments, DocumentIDs: []string{"doc1", "doc1"}}
 		}), model.CodeInvalidArgument},
@@ -246,8 +248,14 @@ func TestGrantValidation(t *testing.T) {
 			g.Actions = []model.Action{model.ActionRead, model.ActionWrite, model.ActionRead}
 		}), model.CodeInvalidArgument},
 		{"unknown purpose", with(func(g *model.GrantConsentInput) { g.Purpose = "marketing" }), model.CodeInvalidArgument},
-		{"validUntil before validFrom", with(func(g *model.GrantConsentInput) { g.ValidFrom = t0.Add(72 * time.Hour); g.ValidUntil = t0.Add(71 * time.Hour) }), model.CodeInvalidArgument},
-		{"validUntil in the past", with(func(g *model.GrantConsentInput) { g.ValidFrom = t0.Add(-72 * time.Hour); g.ValidUntil = t0.Add(-time.Hour) }), model.CodeInvalidArgument},
+		{"validUntil before validFrom", with(func(g *model.GrantConsentInput) {
+			g.ValidFrom = t0.Add(72 * time.Hour)
+			g.ValidUntil = t0.Add(71 * time.Hour)
+		}), model.CodeInvalidArgument},
+		{"validUntil in the past", with(func(g *model.GrantConsentInput) {
+			g.ValidFrom = t0.Add(-72 * time.Hour)
+			g.ValidUntil = t0.Add(-time.Hour)
+		}), model.CodeInvalidArgument},
 		{"grant to oneself", with(func(g *model.GrantConsentInput) { g.Grantee = toUser("p1") }), model.CodeInvalidArgument},
 		{"grant to an admin", with(func(g *model.GrantConsentInput) { g.Grantee = toUser("admin1") }), model.CodeFailedPrecondition},
 		{"grant to a removed user", with(func(g *model.GrantConsentInput) { g.Grantee = toUser("rm") }), model.CodeFailedPrecondition},
