@@ -114,7 +114,7 @@ func (n *Network) endorsementPolicySatisfied(etx *endorserTx) bool {
 		}
 		msg := make([]byte, 0, len(etx.prpBytes)+len(e.GetEndorser()))
 		msg = append(append(msg, etx.prpBytes...), e.GetEndorser()...)
-		if m.verify(msg, e.GetSignature()) != nil {
+		if !n.endorsed.take(memoKey(e.GetEndorser(), msg, e.GetSignature())) && m.verify(msg, e.GetSignature()) != nil {
 			continue
 		}
 		orgs[m.mspID] = true

@@ -15,6 +15,8 @@ import (
 // ConnectionFile is what WriteConnection writes as connection.json: everything another process
 // needs to reach the network with any Fabric Gateway client. Paths are absolute.
 type ConnectionFile struct {
+	// Network is "devnet", so tools can tell it from network/fabric's file.
+	Network string `json:"network"`
 	// Endpoint is the gateway peer's gRPC address, host:port.
 	Endpoint string `json:"endpoint"`
 	// TLSCACert is the PEM file of the TLS CA that issued the gateway peer's certificate; empty
@@ -55,6 +57,7 @@ func (n *Network) WriteConnection(dir string) (*ConnectionFile, error) {
 		return nil, err
 	}
 	cf := &ConnectionFile{
+		Network:    "devnet",
 		Endpoint:   n.Endpoint(),
 		Channel:    n.opts.Channel,
 		Chaincodes: n.Chaincodes(),

@@ -227,10 +227,13 @@ func (n *Network) simulate(o *org, up *unpackedProposal, cc shim.Chaincode, endo
 	if res.GetStatus() >= shim.ERROR || !endorse {
 		return sim, nil
 	}
-	sig, err := signMessage(o.peer.Key, append(append([]byte{}, sim.payload...), o.peerSerialized...))
+	msg := make([]byte, 0, len(sim.payload)+len(o.peerSerialized))
+	msg = append(append(msg, sim.payload...), o.peerSerialized...)
+	sig, err := signMessage(o.peer.Key, msg)
 	if err != nil {
 		return nil, fmt.Errorf("endorsing with plugin failed: %w", err)
 	}
+	n.endorsed.add(memoKey(o.peerSerialized, msg, sig))
 	sim.endorsement = &peer.Endorsement{Endorser: o.peerSerialized, Signature: sig}
 	return sim, nil
 }

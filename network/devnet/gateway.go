@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -175,13 +176,17 @@ func (g *gatewayServer) Endorse(ctx context.Context, req *gp.EndorseRequest) (*g
 	iErrs := make([]error, len(endorsers))
 	if vErr == nil {
 		// All endorsers simulate against the same committed height, as peers in sync would.
+		// Peers endorse in parallel, as the gateway's endorsers do.
 		g.n.ledger.simLock.RLock()
+		var wg sync.WaitGroup
 		for i, o := range endorsers {
-			sims[i], iErrs[i] = g.n.simulate(o, up, cc, true)
-			if !explicit && i == 0 && outcomeOf(sims[0], nil, iErrs[0]).code != codes.OK {
-				break // the first endorser failed: the gateway does not ask the others
-			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sims[i], iErrs[i] = g.n.simulate(o, up, cc, true)
+			}()
 		}
+		wg.Wait()
 		g.n.ledger.simLock.RUnlock()
 	}
 

@@ -171,3 +171,50 @@ func signMessage(key *ecdsa.PrivateKey, msg []byte) ([]byte, error) {
 	}
 	return asn1.Marshal(ecdsaSignature{R: r, S: s})
 }
+
+// signatureMemo remembers endorsement signatures this network made itself, so that the commit-time
+// policy check does not verify them a second time: verifying a signature one made over the same
+// bytes with the same key always succeeds, and anything a client changed (payload, endorser or
+// signature) is not in the memo and is verified in full. Two generations bound its size when
+// endorsed transactions are never submitted.
+type signatureMemo struct {
+	mu       sync.Mutex
+	current  map[[32]byte]struct{}
+	previous map[[32]byte]struct{}
+}
+
+const signatureMemoGeneration = 50000
+
+func memoKey(endorser, msg, sig []byte) [32]byte {
+	h := sha256.New()
+	h.Write(endorser)
+	h.Write(msg)
+	h.Write(sig)
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+func (m *signatureMemo) add(k [32]byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.current == nil || len(m.current) >= signatureMemoGeneration {
+		m.previous, m.current = m.current, map[[32]byte]struct{}{}
+	}
+	m.current[k] = struct{}{}
+}
+
+// take reports whether k was memoised, and forgets it (a transaction commits once).
+func (m *signatureMemo) take(k [32]byte) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.current[k]; ok {
+		delete(m.current, k)
+		return true
+	}
+	if _, ok := m.previous[k]; ok {
+		delete(m.previous, k)
+		return true
+	}
+	return false
+}

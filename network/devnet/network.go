@@ -32,6 +32,7 @@ type Network struct {
 	orgs       []*org
 	orgByMSP   map[string]*org
 	members    *membership
+	endorsed   signatureMemo
 	chaincodes map[string]shim.Chaincode
 	ledger     *chain
 	store      *blockStore // nil when in memory
