@@ -15,15 +15,28 @@ if [ ! -d "$WORK" ]; then
 fi
 [ -f "$WORK/$WORK_MARKER" ] || die "$WORK has no $WORK_MARKER marker: not removing a folder up.sh did not create"
 
+# names PATTERN...: the process names whose pid files match.
+names() {
+  local f
+  for f in "$@"; do
+    [ -e "$f" ] && basename "$f" .pid
+  done
+  return 0
+}
 if [ -d "$WORK/pids" ]; then
-  # Supervisors first, so none restarts the chaincode server it is told to stop.
-  for f in "$WORK"/pids/cc-*-supervisor.pid "$WORK"/pids/cc-*-server.pid "$WORK"/pids/peer*.pid "$WORK"/pids/orderer.pid; do
-    [ -e "$f" ] || continue
-    name=$(basename "$f" .pid)
-    if pid_alive "$name"; then
-      log "stopping $name (pid $(cat "$f"))"
-    fi
-    stop_process "$name"
+  # Supervisors first, so none restarts the chaincode server it is told to
+  # stop; then the servers; then the nodes.
+  for group in "cc-*-supervisor" "cc-*-server" "peer* orderer"; do
+    list=()
+    for pattern in $group; do
+      # shellcheck disable=SC2086 # the pattern is a glob on purpose
+      while read -r n; do [ -n "$n" ] && list+=("$n"); done < <(names "$WORK"/pids/$pattern.pid)
+    done
+    [ "${#list[@]}" -gt 0 ] || continue
+    for n in "${list[@]}"; do
+      pid_alive "$n" && log "stopping $n (pid $(cat "$WORK/pids/$n.pid"))"
+    done
+    stop_process "${list[@]}"
   done
 fi
 

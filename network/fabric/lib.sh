@@ -134,23 +134,36 @@ pid_alive() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
-# stop_process NAME: TERM, then KILL after 10 s, the process recorded for NAME.
+# stop_process NAME...: TERM the processes recorded for the NAMEs, all at
+# once, then KILL any that still runs after 10 s; removes their pid files.
 stop_process() {
-  local f="$WORK/pids/$1.pid" pid i
-  [ -f "$f" ] || return 0
-  pid=$(cat "$f")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "$1 (pid $pid) ignored TERM for 10 s: killing it"
-      kill -KILL "$pid" 2>/dev/null || true
+  local name f pid i alive
+  local pids=() names=()
+  for name in "$@"; do
+    f="$WORK/pids/$name.pid"
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+      names+=("$name")
     fi
-  fi
-  rm -f "$f"
+  done
+  for i in $(seq 1 100); do
+    alive=false
+    for pid in "${pids[@]}"; do
+      kill -0 "$pid" 2>/dev/null && alive=true
+    done
+    $alive || break
+    sleep 0.1
+  done
+  for i in "${!pids[@]}"; do
+    if kill -0 "${pids[$i]}" 2>/dev/null; then
+      log "${names[$i]} (pid ${pids[$i]}) ignored TERM for 10 s: killing it"
+      kill -KILL "${pids[$i]}" 2>/dev/null || true
+    fi
+  done
+  for name in "$@"; do rm -f "$WORK/pids/$name.pid"; done
 }
 
 # wait_for SECONDS DESCRIPTION CMD...: retry CMD every 0.2 s until it succeeds.
