@@ -1,0 +1,322 @@
+// Command bench measures document upload and download through the SDK with
+// the filesystem store, next to `openssl dgst -sha256` on the same file, and
+// the peak resident memory of the uploading and downloading process.
+//
+//	go run ./test/bench                       # 1MiB,100MiB,1GiB
+//	go run ./test/bench -sizes 1MiB,100MiB
+//
+// The parent starts the embedded network, onboards a patient and writes a
+// connection file; each upload and download then runs in a child process
+// (this same binary with -child) that connects like any application and
+// reports its own peak RSS (VmHWM from /proc/self/status), so the network's
+// memory is not counted. It is a benchmark, not a test: run it by hand or
+// with `make bench`.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/medledger/medledger/chaincode/model"
+	"github.com/medledger/medledger/sdk"
+	"github.com/medledger/medledger/sdk/blob"
+	"github.com/medledger/medledger/sdk/sdktest"
+)
+
+// result is what a child reports on its standard output.
+type result struct {
+	Seconds  float64 `json:"seconds"`
+	PeakKiB  int64   `json:"peakKiB"`
+	Bytes    int64   `json:"bytes"`
+	SHA256   string  `json:"sha256"`
+	Document string  `json:"document"`
+}
+
+func main() {
+	child := flag.String("child", "", "internal: upload or download, in a child process")
+	connection := flag.String("connection", "", "internal: connection file")
+	storeDir := flag.String("store", "", "internal: filesystem store folder")
+	file := flag.String("file", "", "internal: file to upload, or to download into")
+	docID := flag.String("doc", "", "internal: document id")
+	sizes := flag.String("sizes", "1MiB,100MiB,1GiB", "comma-separated document sizes (KiB, MiB, GiB suffixes)")
+	dir := flag.String("dir", "", "work folder on the disk to measure (default: a temporary folder)")
+	flag.Parse()
+
+	var err error
+	if *child != "" {
+		err = runChild(*child, *connection, *storeDir, *file, *docID)
+	} else {
+		err = runParent(*sizes, *dir)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func runParent(sizeList, dir string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	var sizes []int64
+	for _, s := range strings.Split(sizeList, ",") {
+		n, err := parseSize(strings.TrimSpace(s))
+		if err != nil {
+			return err
+		}
+		sizes = append(sizes, n)
+	}
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "medledger-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	net, err := sdktest.StartDevnet(ctx, filepath.Join(dir, "devnet"), sdktest.DevnetOptions{})
+	if err != nil {
+		return err
+	}
+	defer net.Close()
+	if err := onboardPatient(ctx, net); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	storeDir := filepath.Join(dir, "store")
+
+	fmt.Printf("MedLedger document throughput, filesystem store in %s (%s)\n", storeDir, time.Now().UTC().Format(time.RFC3339))
+	fmt.Printf("%-8s %14s %14s %14s %8s %12s %12s\n", "size", "openssl MB/s", "upload MB/s", "download MB/s", "up/ossl", "up peak", "down peak")
+	for i, size := range sizes {
+		src := filepath.Join(dir, "source.bin")
+		if err := writeRandomFile(src, size); err != nil {
+			return err
+		}
+		osslSecs, osslSum, err := opensslSHA256(ctx, src)
+		if err != nil {
+			return err
+		}
+		doc := fmt.Sprintf("bench-%d-%d", time.Now().Unix(), i)
+		up, err := child(ctx, self, "upload", net.ConnectionFile, storeDir, src, doc)
+		if err != nil {
+			return err
+		}
+		if up.SHA256 != osslSum {
+			return fmt.Errorf("upload registered sha256 %s, openssl says %s", up.SHA256, osslSum)
+		}
+		out := filepath.Join(dir, "downloaded.bin")
+		down, err := child(ctx, self, "download", net.ConnectionFile, storeDir, out, doc)
+		if err != nil {
+			return err
+		}
+		if down.Bytes != size {
+			return fmt.Errorf("downloaded %d bytes, want %d", down.Bytes, size)
+		}
+		mbps := func(secs float64) float64 { return float64(size) / secs / 1e6 }
+		fmt.Printf("%-8s %14.0f %14.0f %14.0f %7.0f%% %9.1f MiB %9.1f MiB\n", formatSize(size),
+			mbps(osslSecs), mbps(up.Seconds), mbps(down.Seconds), 100*osslSecs/up.Seconds,
+			float64(up.PeakKiB)/1024, float64(down.PeakKiB)/1024)
+		for _, f := range []string{src, out} {
+			_ = os.Remove(f)
+		}
+	}
+	fmt.Println("upload: SDK Upload (stream into the store while hashing, fsync, rename, RegisterDocument committed)")
+	fmt.Println("download: SDK Download (AccessDocument committed, stream while hashing into a temporary file, fsync, rename)")
+	fmt.Println("openssl: openssl dgst -sha256 on the same file (page cache warm for all three); peak: VmHWM of the child process")
+	return nil
+}
+
+// onboardPatient makes Org1's user3 a patient, so the children can upload.
+func onboardPatient(ctx context.Context, net *sdktest.Network) error {
+	org1, _ := net.Orgs()
+	sol, err := net.Connect(ctx, org1, sdktest.AdminIdentity, nil)
+	if err != nil {
+		return err
+	}
+	defer sol.Close()
+	admin, err := net.Connect(ctx, org1, "user1", nil)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	patient, err := net.Connect(ctx, org1, "user3", nil)
+	if err != nil {
+		return err
+	}
+	defer patient.Close()
+	if _, _, err := sdktest.EnsureBootstrapped(ctx, sol, "sol-admin"); err != nil {
+		return err
+	}
+	if _, _, err := sdktest.EnsureOrganization(ctx, sol, model.CreateOrganizationInput{ID: "hosp-1", Name: "Bench Hospital", MSPID: org1}); err != nil {
+		return err
+	}
+	if _, _, err := sdktest.EnsureOrgAdmin(ctx, sol, admin, "h1-admin", "hosp-1"); err != nil {
+		return err
+	}
+	_, _, err = sdktest.EnsureUser(ctx, admin, patient, "bench-patient", "hosp-1", model.RolePatient)
+	return err
+}
+
+func child(ctx context.Context, self, mode, connection, store, file, doc string) (result, error) {
+	cmd := exec.CommandContext(ctx, self, "-child", mode, "-connection", connection, "-store", store, "-file", file, "-doc", doc)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return result{}, fmt.Errorf("%s child: %w: %s", mode, err, stderr.String())
+	}
+	var r result
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		return result{}, fmt.Errorf("%s child output %q: %w", mode, stdout.String(), err)
+	}
+	return r, nil
+}
+
+func runChild(mode, connection, storeDir, file, docID string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	profile, err := sdk.LoadConnectionProfile(connection)
+	if err != nil {
+		return err
+	}
+	org1 := profile.MSPIDs()[0]
+	cfg, err := profile.Config(org1, "user3")
+	if err != nil {
+		return err
+	}
+	c, err := sdk.Connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	me, err := c.WhoAmI(ctx) // connection set up before the clock starts
+	if err != nil {
+		return err
+	}
+	store, err := blob.NewFileStore(storeDir)
+	if err != nil {
+		return err
+	}
+	docs, err := sdk.NewDocuments(c, store, sdk.WithMaxDocumentSize(model.MaxDocumentSize))
+	if err != nil {
+		return err
+	}
+	var r result
+	start := time.Now()
+	switch mode {
+	case "upload":
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		doc, err := docs.Upload(ctx, sdk.NewDocument{DocumentID: docID, PatientID: me.ID, Category: model.CategoryImaging,
+			MediaType: "application/octet-stream", Content: f})
+		if err != nil {
+			return err
+		}
+		r.Seconds = time.Since(start).Seconds()
+		r.SHA256, r.Bytes = doc.Latest().SHA256, doc.Latest().Size
+	case "download":
+		access, err := docs.Download(ctx, docID, 0, file)
+		if err != nil {
+			return err
+		}
+		r.Seconds = time.Since(start).Seconds()
+		r.SHA256, r.Bytes = access.Version.SHA256, access.Version.Size
+	default:
+		return fmt.Errorf("unknown child mode %q", mode)
+	}
+	r.Document = docID
+	if r.PeakKiB, err = peakRSS(); err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(r)
+}
+
+// peakRSS reads the process's peak resident set size (VmHWM) in KiB.
+func peakRSS() (int64, error) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/self/status")
+}
+
+func opensslSHA256(ctx context.Context, path string) (float64, string, error) {
+	start := time.Now()
+	out, err := exec.CommandContext(ctx, "openssl", "dgst", "-sha256", "-r", path).Output()
+	if err != nil {
+		return 0, "", fmt.Errorf("openssl dgst: %w", err)
+	}
+	secs := time.Since(start).Seconds()
+	sum, _, _ := strings.Cut(string(out), " ")
+	return secs, sum, nil
+}
+
+// writeRandomFile writes size pseudo-random bytes (incompressible, cheap to make).
+func writeRandomFile(path string, size int64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	rng := rand.NewChaCha8([32]byte{1})
+	if _, err := io.CopyN(f, rng, size); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func parseSize(s string) (int64, error) {
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+		if v, ok := strings.CutSuffix(s, u.suffix); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return 0, fmt.Errorf("size %q: want a positive number with KiB, MiB or GiB", s)
+			}
+			return n * u.mult, nil
+		}
+	}
+	return 0, fmt.Errorf("size %q: want a positive number with KiB, MiB or GiB", s)
+}
+
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%dGiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
+}
