@@ -179,13 +179,14 @@ func (g *gatewayServer) Endorse(ctx context.Context, req *gp.EndorseRequest) (*g
 		// Peers endorse in parallel, as the gateway's endorsers do.
 		g.n.ledger.simLock.RLock()
 		var wg sync.WaitGroup
-		for i, o := range endorsers {
+		for i := 1; i < len(endorsers); i++ {
 			wg.Add(1)
-			go func() {
+			g.n.simWork <- func() {
 				defer wg.Done()
-				sims[i], iErrs[i] = g.n.simulate(o, up, cc, true)
-			}()
+				sims[i], iErrs[i] = g.n.simulate(endorsers[i], up, cc, true)
+			}
 		}
+		sims[0], iErrs[0] = g.n.simulate(endorsers[0], up, cc, true)
 		wg.Wait()
 		g.n.ledger.simLock.RUnlock()
 	}

@@ -45,6 +45,9 @@ type Network struct {
 	serverName string
 	tlsCAPEM   []byte
 
+	// simWork feeds long-lived simulation workers: their stacks stay grown to the depth a
+	// chaincode needs, which fresh goroutines would pay for by copying stacks on every call.
+	simWork       chan func()
 	pending       chan *envelopeTx
 	blocks        chan []*envelopeTx
 	stopping      chan struct{}
@@ -71,6 +74,13 @@ type org struct {
 	dir        string // DataDir/orgs/<msp>, or "" in memory
 }
 
+// Goroutines kept for simulations and gRPC streams; more concurrent requests than this still
+// work, on fresh goroutines.
+const (
+	simulationWorkers = 16
+	streamWorkers     = 32
+)
+
 // The identities every organisation starts with.
 const (
 	AdminName = "admin" // NodeOU admin: MedLedger's Bootstrap caller
@@ -94,6 +104,7 @@ func Start(ctx context.Context, opts Options) (*Network, error) {
 		members:       newMembership(),
 		chaincodes:    map[string]shim.Chaincode{},
 		ledger:        newChain(),
+		simWork:       make(chan func()),
 		pending:       make(chan *envelopeTx, 4*opts.MaxMessageCount),
 		blocks:        make(chan []*envelopeTx, 2),
 		stopping:      make(chan struct{}),
@@ -127,6 +138,13 @@ func Start(ctx context.Context, opts Options) (*Network, error) {
 	if err := n.listen(); err != nil {
 		n.closeStore()
 		return nil, err
+	}
+	for i := 0; i < simulationWorkers; i++ {
+		go func() {
+			for job := range n.simWork {
+				job()
+			}
+		}()
 	}
 	go n.runOrderer()
 	go n.runCommitter()
@@ -390,7 +408,8 @@ func (n *Network) listen() error {
 		})))
 		n.tlsCAPEM = first.pki.TLSCA.CertificatePEM()
 	}
-	serverOpts = append(serverOpts, grpc.MaxRecvMsgSize(100<<20), grpc.MaxSendMsgSize(100<<20))
+	// Stream workers are reused goroutines, for the same stack reason as simWork.
+	serverOpts = append(serverOpts, grpc.MaxRecvMsgSize(100<<20), grpc.MaxSendMsgSize(100<<20), grpc.NumStreamWorkers(streamWorkers))
 	lis, err := net.Listen("tcp", n.opts.Address)
 	if err != nil {
 		return fmt.Errorf("devnet: listen on %s: %w", n.opts.Address, err)
@@ -415,6 +434,7 @@ func (n *Network) Close() error {
 		<-n.serveDone
 		close(n.stopping)
 		<-n.committerDone
+		close(n.simWork) // no handler is left to send: the server has stopped
 		close(n.ledger.closed)
 		n.closeStore()
 	})
