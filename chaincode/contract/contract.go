@@ -11,6 +11,8 @@
 package contract
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -40,6 +42,10 @@ func (c *Contract) GetEvaluateTransactions() []string {
 // schema), so that clients can rely on the code of every error.
 type Chaincode struct {
 	router *contractapi.ContractChaincode
+	// params is the number of arguments each transaction takes. The contract
+	// API ignores extra arguments; Chaincode refuses them, so that a client
+	// never believes an argument it passed had an effect.
+	params map[string]int
 }
 
 var _ shim.Chaincode = (*Chaincode)(nil)
@@ -57,7 +63,15 @@ func New() (*Chaincode, error) {
 	router.DefaultContract = model.ContractName
 	router.Info.Title = "MedLedger"
 	router.Info.Version = "1.0.0"
-	return &Chaincode{router: router}, nil
+	params := map[string]int{}
+	t := reflect.TypeOf(c)
+	for i := range t.NumMethod() {
+		m := t.Method(i)
+		if in := m.Type.NumIn(); in >= 2 && m.Type.In(1) == reflect.TypeFor[contractapi.TransactionContextInterface]() {
+			params[m.Name] = in - 2 // receiver and transaction context
+		}
+	}
+	return &Chaincode{router: router, params: params}, nil
 }
 
 // Init answers the peer's initialisation call; MedLedger needs none (the
@@ -68,6 +82,11 @@ func (cc *Chaincode) Init(stub shim.ChaincodeStubInterface) *peer.Response {
 
 // Invoke runs one transaction.
 func (cc *Chaincode) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
+	fn, args := stub.GetFunctionAndParameters()
+	fn = strings.TrimPrefix(fn, model.ContractName+":")
+	if want, ok := cc.params[fn]; ok && len(args) > want {
+		return shim.Error(fmt.Sprintf("%s: %s takes %d arguments, got %d", model.CodeInvalidArgument, fn, want, len(args)))
+	}
 	return withCode(cc.router.Invoke(stub))
 }
 

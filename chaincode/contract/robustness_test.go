@@ -1,0 +1,146 @@
+package contract_test
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"github.com/stretchr/testify/require"
+
+	"github.com/medledger/medledger/chaincode/ledgersim"
+	"github.com/medledger/medledger/chaincode/model"
+)
+
+func TestMalformedCallsFailWithInvalidArgumentAndWriteNothing(t *testing.T) {
+	c := newCast(t)
+	tests := []struct {
+		name string
+		fn   string
+		args []any
+	}{
+		{"unknown transaction", "DropAllTables", nil},
+		{"unknown contract", "other:WhoAmI", nil},
+		{"helper is not a transaction", "GetEvaluateTransactions", nil},
+		{"argument is not JSON", model.TxRegisterDocument, []any{[]byte("{not json")}},
+		{"argument of the wrong JSON type", model.TxRegisterDocument, []any{[]byte(`"doc"`)}},
+		{"unknown field", model.TxGrantConsent, []any{[]byte(`{"grantee":{"type":"user","id":"d2"},"scope":{"type":"all"},"actions":["read"],"purpose":"treatment","patientId":"p2"}`)}},
+		{"missing required field", model.TxRegisterDocument, []any{[]byte(`{"documentId":"x"}`)}},
+		{"too many arguments", model.TxEraseDocument, []any{"doc1", "doc2"}},
+		{"too few arguments", model.TxEraseDocument, nil},
+		{"time not RFC 3339", model.TxGrantConsent, []any{[]byte(`{"grantee":{"type":"user","id":"d2"},"scope":{"type":"all"},"actions":["read"],"purpose":"treatment","validFrom":"yesterday"}`)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c.tb = t
+			c.requireDeniedWithoutWrite(c.p1, model.CodeInvalidArgument, tc.fn, tc.args...)
+		})
+	}
+}
+
+func TestInitSucceedsWithoutWriting(t *testing.T) {
+	w := newWorld(t)
+	stub := w.l.NewStub(w.nextTx())
+	resp := w.cc.Init(stub)
+	require.Equal(t, int32(200), resp.GetStatus())
+	require.Empty(t, stub.Results().Writes)
+}
+
+func TestMetadataNamesTheContractAndMarksEvaluateTransactions(t *testing.T) {
+	c := newCast(t)
+	o := c.evaluate(c.p1, "org.hyperledger.fabric:GetMetadata")
+	require.NoError(t, o.err)
+	var md struct {
+		Contracts map[string]struct {
+			Name         string `json:"name"`
+			Default      bool   `json:"default"`
+			Transactions []struct {
+				Name string   `json:"name"`
+				Tag  []string `json:"tag"`
+			} `json:"transactions"`
+		} `json:"contracts"`
+	}
+	require.NoError(t, json.Unmarshal(o.payload, &md))
+	ml, ok := md.Contracts[model.ContractName]
+	require.True(t, ok, "contract %q in metadata", model.ContractName)
+	require.True(t, ml.Default)
+	var names []string
+	for _, tx := range ml.Transactions {
+		names = append(names, tx.Name)
+		if slices.Contains(model.EvaluateTransactions, tx.Name) {
+			require.Contains(t, tx.Tag, "EVALUATE", tx.Name)
+		} else {
+			require.Contains(t, tx.Tag, "SUBMIT", tx.Name)
+		}
+	}
+	require.ElementsMatch(t, append(slices.Clone(model.EvaluateTransactions), submitTransactions...), names,
+		"every exported contract method is a transaction, and only the documented ones are")
+}
+
+func TestAnIdemixOrGarbageCreatorIsRefused(t *testing.T) {
+	w := newWorld(t)
+	p := w.nextTx()
+	p.Creator = []byte("not a serialized identity")
+	p.Args = [][]byte{[]byte(model.TxWhoAmI)}
+	resp, res, code := w.l.Execute(w.cc, p)
+	require.Equal(t, model.CodeForbidden, model.ParseCode(resp.GetMessage()))
+	require.Empty(t, res.Writes)
+	require.Equal(t, peer.TxValidationCode_NOT_VALIDATED, code)
+
+	p = w.nextTx()
+	p.Creator = []byte("also not")
+	p.Args = [][]byte{[]byte(model.TxBootstrap), []byte(`{"adminId":"x"}`)}
+	resp, _, _ = w.l.Execute(w.cc, p)
+	require.Equal(t, model.CodeForbidden, model.ParseCode(resp.GetMessage()))
+}
+
+// FuzzTransactions calls any transaction with any arguments as a registered
+// patient: the chaincode must never panic (ledgersim turns a panic into a
+// message without a code), every error must start with a code, and a failed
+// call must write nothing.
+func FuzzTransactions(f *testing.F) {
+	seeds := [][3]string{
+		{model.TxRegisterDocument, `{"documentId":"d","patientId":"p1","category":"other","sha256":"` + sha("x") + `","size":1,"mediaType":"text/plain","storageRef":"r"}`, ""},
+		{model.TxGrantConsent, `{"grantee":{"type":"organization","id":"h2"},"scope":{"type":"categories","categories":["imaging"]},"actions":["read"],"purpose":"research","validUntil":"2030-01-01T00:00:00Z"}`, ""},
+		{model.TxAccessDocument, `{"documentId":"doc1","version":1}`, ""},
+		{model.TxListDocuments, `{"pageSize":2,"bookmark":"\u0000documentByPatient\u0000p1\u0000"}`, ""},
+		{model.TxRevokeConsent, "g-d2", ""},
+		{model.TxEraseDocument, "doc1", "extra"},
+		{model.TxOpenEmergencyAccess, `{"patientId":"p1","reason":"urgent-other","durationSeconds":-5}`, ""},
+		{model.TxCheckAccess, `{"documentId":"\u0000"}`, ""},
+		{"", "", ""},
+	}
+	for _, s := range seeds {
+		f.Add(s[0], s[1], s[2])
+	}
+	c := newCast(f)
+	f.Fuzz(func(t *testing.T, fn, arg1, arg2 string) {
+		c.tb = t
+		p := c.params(c.p1, fn)
+		if arg1 != "" || arg2 != "" {
+			p.Args = append(p.Args, []byte(arg1))
+		}
+		if arg2 != "" {
+			p.Args = append(p.Args, []byte(arg2))
+		}
+		resp, res := c.l.Evaluate(c.cc, p)
+		checkFuzzResult(t, resp, res)
+	})
+}
+
+func checkFuzzResult(t *testing.T, resp *peer.Response, res *ledgersim.TxResults) {
+	t.Helper()
+	if resp.GetStatus() < 400 {
+		return
+	}
+	code := model.ParseCode(resp.GetMessage())
+	if code == "" || !slices.Contains(model.Codes, code) {
+		t.Fatalf("error without a code: %q", resp.GetMessage())
+	}
+	if code == model.CodeInternal {
+		t.Fatalf("input caused an internal error: %q", resp.GetMessage())
+	}
+	if len(res.Writes) != 0 || res.Event != nil {
+		t.Fatalf("a failed call wrote %d keys or set an event", len(res.Writes))
+	}
+}
