@@ -153,4 +153,3 @@ func TestRefusedEncryptedUploadLeavesNeitherBlobNorKey(t *testing.T) {
 	require.Equal(t, before, stored(t))
 	require.Zero(t, dep.keyCount(t))
 }
-
