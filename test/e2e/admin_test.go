@@ -119,8 +119,6 @@ func TestSolutionAdminsComeAndGoButNeverTheLast(t *testing.T) {
 		admins := collect(t, sol.UserPages("", 0))
 		require.Contains(t, userIDs(admins), spareID)
 
-		// The new admin removes the first one's colleague... itself is fine too,
-		// but here the first admin removes the spare.
 		removed, err := sol.RemoveSolutionAdmin(ctx, spareID)
 		require.NoError(t, err)
 		require.Equal(t, model.UserRemoved, removed.Status)
@@ -130,6 +128,17 @@ func TestSolutionAdminsComeAndGoButNeverTheLast(t *testing.T) {
 	_, err = sol.AddSolutionAdmin(ctx, spare.Enrollment().SolutionAdmin(w.id("sol-admin-again")))
 	require.ErrorIs(t, err, sdk.ErrAlreadyExists, "a removed binding keeps its identity reserved")
 
+	// Only try to remove the suite's admin when it is the last one: on a
+	// shared ledger someone may have added others, and then it would go.
+	var active []string
+	for _, u := range collect(t, sol.UserPages("", 0)) {
+		if u.Status == model.UserActive {
+			active = append(active, u.ID)
+		}
+	}
+	if len(active) != 1 {
+		t.Skipf("solution admins %v besides the suite's: not removing the last one", active)
+	}
 	_, err = sol.RemoveSolutionAdmin(ctx, w.solAdmin.id())
 	require.ErrorIs(t, err, sdk.ErrFailedPrecondition, "the last solution admin stays")
 }
