@@ -70,7 +70,7 @@ func outcomeOf(sim *simulation, validationErr, invokeErr error) peerOutcome {
 
 func (g *gatewayServer) chaincode(channel, name string) (shim.Chaincode, error) {
 	if channel != g.n.opts.Channel {
-		return nil, status.Errorf(codes.Unavailable, "failed to get config for channel [%s]: channel not found", channel)
+		return nil, status.Errorf(codes.Unavailable, "failed to get config for channel [%s]: could not get last config for channel %s", channel, channel)
 	}
 	cc, ok := g.n.chaincodes[name]
 	if !ok {
@@ -146,7 +146,7 @@ func (g *gatewayServer) Endorse(ctx context.Context, req *gp.EndorseRequest) (*g
 	cc, err := g.chaincode(channel, up.chaincodeName)
 	if err != nil {
 		if status.Code(err) == codes.FailedPrecondition {
-			return nil, status.Errorf(codes.FailedPrecondition, "no combination of peers can be derived which satisfy the endorsement policy: chaincode %s not found on channel %s", up.chaincodeName, channel)
+			return nil, status.Errorf(codes.FailedPrecondition, "no combination of peers can be derived which satisfy the endorsement policy: No metadata was found for chaincode %s in channel %s", up.chaincodeName, channel)
 		}
 		return nil, err
 	}
@@ -291,7 +291,7 @@ func (g *gatewayServer) checkACL(channel string, data, identity, signature []byt
 		err = m.verify(data, signature)
 	}
 	if err != nil {
-		return status.Errorf(codes.PermissionDenied, "failed evaluating policy on signed data during check policy [%s]: [implicit policy evaluation failed - 0 sub-policies were satisfied, but this policy requires 1 of the 'Readers' sub-policies to be satisfied]", policy)
+		return status.Errorf(codes.PermissionDenied, "Failed evaluating policy on signed data during check policy on channel [%s] with policy [%s]: [implicit policy evaluation failed - 0 sub-policies were satisfied, but this policy requires 1 of the 'Readers' sub-policies to be satisfied]", channel, policy)
 	}
 	return nil
 }

@@ -45,10 +45,6 @@ type memberResult struct {
 	err error
 }
 
-// errUnknownOrg is what deserialisation fails with; the endorser turns it into Fabric's
-// "creator org unknown, creator is malformed".
-var errUnknownOrg = errors.New("creator org unknown")
-
 func newMembership() *membership {
 	return &membership{roots: map[string]*x509.CertPool{}, cache: map[string]memberResult{}}
 }
@@ -59,9 +55,8 @@ func (ms *membership) addOrg(mspID string, ca *x509.Certificate) {
 	ms.roots[mspID] = pool
 }
 
-// deserialize returns the member for a serialized identity. The error wraps errUnknownOrg when the
-// bytes do not even name a known MSP with a parsable certificate (Fabric's DeserializeIdentity
-// failing), and is a plain validation error otherwise (Fabric's identity.Validate failing).
+// deserialize returns the member for a serialized identity, with the MSP ID it names (also when
+// it is not valid, for messages).
 func (ms *membership) deserialize(creator []byte) (*member, string, error) {
 	ms.mu.Lock()
 	r, ok := ms.cache[string(creator)]
@@ -92,23 +87,23 @@ func mspIDOf(m *member, creator []byte) string {
 func (ms *membership) validate(creator []byte) (*member, error) {
 	sid := &msp.SerializedIdentity{}
 	if err := proto.Unmarshal(creator, sid); err != nil {
-		return nil, fmt.Errorf("%w: could not deserialize a SerializedIdentity: %v", errUnknownOrg, err)
+		return nil, fmt.Errorf("could not deserialize a SerializedIdentity: %w", err)
 	}
 	roots, ok := ms.roots[sid.GetMspid()]
 	if !ok {
-		return nil, fmt.Errorf("%w: MSP %s is not defined on channel", errUnknownOrg, sid.GetMspid())
+		return nil, fmt.Errorf("MSP %s is not defined on channel", sid.GetMspid())
 	}
 	block, _ := pem.Decode(sid.GetIdBytes())
 	if block == nil {
-		return nil, fmt.Errorf("%w: could not decode pem bytes [%x]", errUnknownOrg, sid.GetIdBytes())
+		return nil, fmt.Errorf("could not decode pem bytes [%x]", sid.GetIdBytes())
 	}
 	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("%w: failed to parse certificate: %v", errUnknownOrg, err)
+		return nil, fmt.Errorf("failed to parse certificate: %w", err)
 	}
 	key, ok := cert.PublicKey.(*ecdsa.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("%w: certificate public key is not ECDSA", errUnknownOrg)
+		return nil, errors.New("certificate public key is not ECDSA")
 	}
 	m := &member{mspID: sid.GetMspid(), cert: cert, key: key}
 	if _, err := cert.Verify(x509.VerifyOptions{

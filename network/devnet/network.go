@@ -327,7 +327,7 @@ func (o *org) issue(name string, ou pki.NodeOU, attrs map[string]string) (*pki.I
 	if _, ok := o.identities[name]; ok {
 		return nil, fmt.Errorf("devnet: identity %q already exists in %s", name, o.mspID)
 	}
-	id, err := o.pki.NewIdentity(name, ou, attrs)
+	id, err := o.pki.NewIdentity(commonName(name, o.pki.Domain, ou), ou, attrs)
 	if err != nil {
 		return nil, err
 	}
@@ -338,6 +338,16 @@ func (o *org) issue(name string, ou pki.NodeOU, attrs map[string]string) (*pki.I
 	}
 	o.identities[name] = id
 	return id, nil
+}
+
+// commonName names certificates as cryptogen does: peer0.org1.example.com for a peer,
+// user1@org1.example.com for a user (cryptogen capitalises its own User1/Admin; devnet keeps the
+// name it was asked for).
+func commonName(name, domain string, ou pki.NodeOU) string {
+	if ou == pki.OUPeer {
+		return name + "." + domain
+	}
+	return name + "@" + domain
 }
 
 // loadLedger replays the block file of the data directory, or starts a new chain with its

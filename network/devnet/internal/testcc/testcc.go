@@ -1,0 +1,98 @@
+// Package testcc holds the small contracts devnet's tests run: on devnet in process, and as
+// chaincode-as-a-service on a real Fabric network (assetcc, randomcc) for comparison. They are
+// test fixtures, not MedLedger code.
+package testcc
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// Asset is a small deterministic test contract covering what the fidelity tests need:
+// plain writes with events, read-modify-write (MVCC), range queries (phantom reads), errors.
+type Asset struct {
+	contractapi.Contract
+}
+
+func (c *Asset) Put(ctx contractapi.TransactionContextInterface, key, value string) error {
+	if err := ctx.GetStub().PutState(key, []byte(value)); err != nil {
+		return err
+	}
+	return ctx.GetStub().SetEvent("put", []byte(key+"="+value))
+}
+
+func (c *Asset) Get(ctx contractapi.TransactionContextInterface, key string) (string, error) {
+	v, err := ctx.GetStub().GetState(key)
+	if err != nil {
+		return "", err
+	}
+	if v == nil {
+		return "", fmt.Errorf("NOT_FOUND: key %s", key)
+	}
+	return string(v), nil
+}
+
+// Increment reads a counter and writes it back plus one: two concurrent increments conflict.
+func (c *Asset) Increment(ctx contractapi.TransactionContextInterface, key string) (int, error) {
+	v, err := ctx.GetStub().GetState(key)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	if v != nil {
+		if n, err = strconv.Atoi(string(v)); err != nil {
+			return 0, err
+		}
+	}
+	n++
+	return n, ctx.GetStub().PutState(key, []byte(strconv.Itoa(n)))
+}
+
+// CountRange counts the keys in [start, end) and records the count: a key added to the range
+// before it commits is a phantom read.
+func (c *Asset) CountRange(ctx contractapi.TransactionContextInterface, start, end string) (int, error) {
+	it, err := ctx.GetStub().GetStateByRange(start, end)
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	n := 0
+	for it.HasNext() {
+		if _, err := it.Next(); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, ctx.GetStub().PutState("count:"+start, []byte(strconv.Itoa(n)))
+}
+
+func (c *Asset) Fail(ctx contractapi.TransactionContextInterface, message string) error {
+	return errors.New(message)
+}
+
+func (c *Asset) GetEvaluateTransactions() []string { return []string{"Get"} }
+
+// Random is deliberately non-deterministic: every endorser writes different bytes.
+type Random struct {
+	contractapi.Contract
+}
+
+func (c *Random) Roll(ctx contractapi.TransactionContextInterface) (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	v := hex.EncodeToString(b)
+	return v, ctx.GetStub().PutState("roll", []byte(v))
+}
+
+// NewAsset builds the "asset" chaincode.
+func NewAsset() (*contractapi.ContractChaincode, error) { return contractapi.NewChaincode(&Asset{}) }
+
+// NewRandom builds the non-deterministic "random" chaincode.
+func NewRandom() (*contractapi.ContractChaincode, error) { return contractapi.NewChaincode(&Random{}) }
