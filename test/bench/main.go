@@ -53,13 +53,17 @@ func main() {
 	docID := flag.String("doc", "", "internal: document id")
 	sizes := flag.String("sizes", "1MiB,100MiB,1GiB", "comma-separated document sizes (KiB, MiB, GiB suffixes)")
 	dir := flag.String("dir", "", "work folder on the disk to measure (default: a temporary folder)")
+	runs := flag.Int("runs", 3, "runs per size; the fastest counts")
 	flag.Parse()
 
 	var err error
 	if *child != "" {
 		err = runChild(*child, *connection, *storeDir, *file, *docID)
 	} else {
-		err = runParent(*sizes, *dir)
+		if *runs < 1 {
+			*runs = 1
+		}
+		err = runParent(*sizes, *dir, *runs)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -67,7 +71,14 @@ func main() {
 	}
 }
 
-func runParent(sizeList, dir string) error {
+func fastest(best, secs float64) float64 {
+	if best == 0 || secs < best {
+		return secs
+	}
+	return best
+}
+
+func runParent(sizeList, dir string, runs int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	var sizes []int64
@@ -107,42 +118,50 @@ func runParent(sizeList, dir string) error {
 		if err := writeRandomFile(src, size); err != nil {
 			return err
 		}
-		osslSecs, osslSum, err := opensslSHA256(ctx, src)
-		if err != nil {
-			return err
-		}
-		diskSecs, err := copyWithFsync(src, filepath.Join(dir, "disk.bin"))
-		if err != nil {
-			return err
-		}
-		doc := fmt.Sprintf("bench-%d-%d", time.Now().Unix(), i)
-		up, err := child(ctx, self, "upload", net.ConnectionFile, storeDir, src, doc)
-		if err != nil {
-			return err
-		}
-		if up.SHA256 != osslSum {
-			return fmt.Errorf("upload registered sha256 %s, openssl says %s", up.SHA256, osslSum)
-		}
-		out := filepath.Join(dir, "downloaded.bin")
-		down, err := child(ctx, self, "download", net.ConnectionFile, storeDir, out, doc)
-		if err != nil {
-			return err
-		}
-		if down.Bytes != size {
-			return fmt.Errorf("downloaded %d bytes, want %d", down.Bytes, size)
+		// Best of runs: the machine is shared, and the best run is the one
+		// least disturbed by others.
+		var best struct{ ossl, disk, up, down float64 }
+		var upPeak, downPeak int64
+		for r := range runs {
+			osslSecs, osslSum, err := opensslSHA256(ctx, src)
+			if err != nil {
+				return err
+			}
+			diskSecs, err := copyWithFsync(src, filepath.Join(dir, "disk.bin"))
+			if err != nil {
+				return err
+			}
+			doc := fmt.Sprintf("bench-%d-%d-%d", time.Now().Unix(), i, r)
+			up, err := child(ctx, self, "upload", net.ConnectionFile, storeDir, src, doc)
+			if err != nil {
+				return err
+			}
+			if up.SHA256 != osslSum {
+				return fmt.Errorf("upload registered sha256 %s, openssl says %s", up.SHA256, osslSum)
+			}
+			out := filepath.Join(dir, "downloaded.bin")
+			down, err := child(ctx, self, "download", net.ConnectionFile, storeDir, out, doc)
+			if err != nil {
+				return err
+			}
+			if down.Bytes != size {
+				return fmt.Errorf("downloaded %d bytes, want %d", down.Bytes, size)
+			}
+			_ = os.Remove(out)
+			best.ossl, best.disk = fastest(best.ossl, osslSecs), fastest(best.disk, diskSecs)
+			best.up, best.down = fastest(best.up, up.Seconds), fastest(best.down, down.Seconds)
+			upPeak, downPeak = max(upPeak, up.PeakKiB), max(downPeak, down.PeakKiB)
 		}
 		mbps := func(secs float64) float64 { return float64(size) / secs / 1e6 }
 		fmt.Printf("%-8s %13.0f %13.0f %12.0f %14.0f %7.0f%% %9.1f MiB %9.1f MiB\n", formatSize(size),
-			mbps(osslSecs), mbps(diskSecs), mbps(up.Seconds), mbps(down.Seconds), 100*osslSecs/up.Seconds,
-			float64(up.PeakKiB)/1024, float64(down.PeakKiB)/1024)
-		for _, f := range []string{src, out} {
-			_ = os.Remove(f)
-		}
+			mbps(best.ossl), mbps(best.disk), mbps(best.up), mbps(best.down), 100*best.ossl/best.up,
+			float64(upPeak)/1024, float64(downPeak)/1024)
+		_ = os.Remove(src)
 	}
 	fmt.Println("upload: SDK Upload (stream into the store while hashing, fsync, rename, RegisterDocument committed)")
 	fmt.Println("download: SDK Download (AccessDocument committed, stream while hashing into a temporary file, fsync, rename)")
 	fmt.Println("openssl: openssl dgst -sha256 on the same file; disk: the same file copied and fsynced, no hashing (the bound for any durable store)")
-	fmt.Println("page cache warm for all; peak: VmHWM of the child process")
+	fmt.Printf("best of %d runs, page cache warm for all; peak: the highest VmHWM of the child processes\n", runs)
 	return nil
 }
 
