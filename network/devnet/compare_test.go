@@ -270,6 +270,32 @@ func playScenarios(t *testing.T, tg *target) map[string]string {
 	_, err = rc.Status()
 	out["unknown CA: commit status"] = outcome(err)
 
+	// A transaction envelope signed by someone else than its creator.
+	p, err = adminC.NewProposal("CreateOrganization", client.WithArguments(arg(model.CreateOrganizationInput{ID: "hospf", Name: "Hospital F", MSPID: org1})))
+	require.NoError(t, err)
+	tx, err = p.Endorse()
+	require.NoError(t, err)
+	raw, err = tx.Bytes()
+	require.NoError(t, err)
+	sig, err = tg.ids[org2+"/admin"].SignDigest(tx.Digest())
+	require.NoError(t, err)
+	forged, err := admin.NewSignedTransaction(raw, sig)
+	require.NoError(t, err)
+	_, err = forged.Submit()
+	out["bad envelope signature: submit"] = outcome(err)
+
+	// Commit status on a channel that does not exist.
+	user2Creator, err := tg.ids[org2+"/user1"].Serialize()
+	require.NoError(t, err)
+	request, err = proto.Marshal(&gateway.CommitStatusRequest{ChannelId: "nosuchchannel", TransactionId: commit.TransactionID(), Identity: user2Creator})
+	require.NoError(t, err)
+	signedRequest, err = proto.Marshal(&gateway.SignedCommitStatusRequest{Request: request})
+	require.NoError(t, err)
+	uc, err := user2.NewCommit(signedRequest)
+	require.NoError(t, err)
+	_, err = uc.Status()
+	out["unknown channel: commit status"] = outcome(err)
+
 	// Signature by someone else than the creator.
 	p, err = user2C.NewProposal("WhoAmI")
 	require.NoError(t, err)
