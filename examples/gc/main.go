@@ -4,7 +4,7 @@
 // grace period, with their wrapped data keys. Without -delete it only
 // prints what it would delete.
 //
-//	go run ./examples/gc -connection connection.json -msp Org1MSP -identity admin -dir ./blobs -keys ./keys
+//	go run ./examples/gc -connection connection.json -msp Org1MSP -identity user1 -dir ./blobs -keys ./keys
 //	go run ./examples/gc ... -delete
 //
 // Stores: -dir (filesystem, the default store), -s3-endpoint/-s3-bucket/
@@ -43,7 +43,7 @@ func main() {
 	var sf storeFlags
 	connection := flag.String("connection", "", "connection file of the network (required)")
 	msp := flag.String("msp", "", "MSP ID of the hospital (required)")
-	identity := flag.String("identity", "admin", "name of the hospital admin's identity in the connection file")
+	identity := flag.String("identity", "", "name of the hospital admin's identity in the connection file (required; an org admin, not the solution admin)")
 	keys := flag.String("keys", "", "folder of wrapped data keys (FileKeyStore); their keys go with the blobs")
 	grace := flag.Duration("grace", gc.DefaultGrace, "keep unreferenced blobs younger than this")
 	del := flag.Bool("delete", false, "really delete (default: dry run, print only)")
@@ -65,8 +65,8 @@ func main() {
 }
 
 func run(ctx context.Context, connection, msp, identity, keysDir string, sf storeFlags, opts gc.Options, out io.Writer) error {
-	if connection == "" || msp == "" {
-		return errors.New("-connection and -msp are required")
+	if connection == "" || msp == "" || identity == "" {
+		return errors.New("-connection, -msp and -identity are required")
 	}
 	store, closeStore, err := openStore(sf)
 	if err != nil {

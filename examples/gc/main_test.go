@@ -34,8 +34,8 @@ func TestOpenStoreWantsExactlyOneStore(t *testing.T) {
 }
 
 func TestRunNeedsConnectionAndMSP(t *testing.T) {
-	err := run(context.Background(), "", "", "admin", "", storeFlags{dir: t.TempDir()}, gc.Options{}, &bytes.Buffer{})
-	require.ErrorContains(t, err, "-connection and -msp are required")
+	err := run(context.Background(), "", "", "", "", storeFlags{dir: t.TempDir()}, gc.Options{}, &bytes.Buffer{})
+	require.ErrorContains(t, err, "-connection, -msp and -identity are required")
 }
 
 type oneRef struct{ ref string }
