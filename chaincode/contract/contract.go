@@ -77,6 +77,9 @@ func New() (*Chaincode, error) {
 // Init answers the peer's initialisation call; MedLedger needs none (the
 // ledger is set up by Bootstrap).
 func (cc *Chaincode) Init(stub shim.ChaincodeStubInterface) *peer.Response {
+	if fn, _ := stub.GetFunctionAndParameters(); fn != "" {
+		return cc.Invoke(stub)
+	}
 	return withCode(cc.router.Init(stub))
 }
 

@@ -144,3 +144,13 @@ func checkFuzzResult(t *testing.T, resp *peer.Response, res *ledgersim.TxResults
 		t.Fatalf("a failed call wrote %d keys or set an event", len(res.Writes))
 	}
 }
+
+func TestInitWithAFunctionRunsItAsATransaction(t *testing.T) {
+	c := newCast(t)
+	stub := c.l.NewStub(c.params(c.p1, model.TxWhoAmI, "extra"))
+	resp := c.cc.Init(stub)
+	require.Equal(t, model.CodeInvalidArgument, model.ParseCode(resp.GetMessage()), "extra arguments are refused in Init too")
+	stub = c.l.NewStub(c.params(c.p1, model.TxWhoAmI))
+	resp = c.cc.Init(stub)
+	require.Equal(t, int32(200), resp.GetStatus(), resp.GetMessage())
+}

@@ -33,24 +33,29 @@ const (
 )
 
 func main() {
+	if err := run(os.Getenv, os.ReadFile); err != nil {
+		log.Fatalf("medledger: %v", err)
+	}
+}
+
+// run builds the chaincode and serves it in the mode the environment selects,
+// until the connection to the peer ends.
+func run(getenv func(string) string, readFile func(string) ([]byte, error)) error {
 	cc, err := contract.New()
 	if err != nil {
-		log.Fatalf("medledger: build chaincode: %v", err)
+		return fmt.Errorf("build chaincode: %w", err)
 	}
-	server, err := serverFromEnv(os.Getenv, os.ReadFile, cc)
+	server, err := serverFromEnv(getenv, readFile, cc)
 	if err != nil {
-		log.Fatalf("medledger: %v", err)
+		return err
 	}
 	if server == nil {
 		log.Printf("medledger: starting in peer-launched mode")
-		err = shim.Start(cc)
-	} else {
-		log.Printf("medledger: serving chaincode %s on %s (TLS %v)", server.CCID, server.Address, !server.TLSProps.Disabled)
-		err = server.Start()
+		return shim.Start(cc)
 	}
-	if err != nil {
-		log.Fatalf("medledger: %v", err)
-	}
+	log.Printf("medledger: serving chaincode %s on %s (TLS %v, client certificates verified %v)",
+		server.CCID, server.Address, !server.TLSProps.Disabled, server.TLSProps.ClientCACerts != nil)
+	return server.Start()
 }
 
 // serverFromEnv builds the chaincode-as-a-service server from the environment,
