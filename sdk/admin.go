@@ -22,13 +22,17 @@ func (c *Client) Bootstrap(ctx context.Context, adminID string) (model.User, err
 }
 
 // AddSolutionAdmin binds another identity, given by its enrollment
-// certificate (see ReadEnrollment), as a solution admin.
+// certificate (see ReadEnrollment), as a solution admin: of in.MSPID, or of
+// the caller's own MSP when that is empty.
 func (c *Client) AddSolutionAdmin(ctx context.Context, in model.SolutionAdminInput) (model.User, error) {
 	if err := checkID(model.TxAddSolutionAdmin, "user id", in.UserID); err != nil {
 		return model.User{}, err
 	}
 	if err := checkCertificate(model.TxAddSolutionAdmin, in.CertificatePEM); err != nil {
 		return model.User{}, err
+	}
+	if in.MSPID != "" && !model.ValidMSPID(in.MSPID) {
+		return model.User{}, invalidArgument(model.TxAddSolutionAdmin, "MSP ID %q is not well formed", in.MSPID)
 	}
 	var u model.User
 	_, err := c.submit(ctx, model.TxAddSolutionAdmin, &u, in)

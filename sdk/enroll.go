@@ -70,7 +70,8 @@ func (c *Client) Enrollment() Enrollment {
 	}
 }
 
-// SolutionAdmin returns the input that binds e as solution admin userID.
+// SolutionAdmin returns the input that binds e as solution admin userID in
+// the caller's own MSP; set MSPID on the result for another organisation's.
 func (e Enrollment) SolutionAdmin(userID string) model.SolutionAdminInput {
 	return model.SolutionAdminInput{UserID: userID, CertificatePEM: e.CertificatePEM}
 }
