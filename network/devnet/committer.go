@@ -112,10 +112,12 @@ func (n *Network) endorsementPolicySatisfied(etx *endorserTx) bool {
 		if err != nil || m.ou != "peer" || orgs[m.mspID] {
 			continue
 		}
-		msg := make([]byte, 0, len(etx.prpBytes)+len(e.GetEndorser()))
-		msg = append(append(msg, etx.prpBytes...), e.GetEndorser()...)
-		if !n.endorsed.take(memoKey(e.GetEndorser(), msg, e.GetSignature())) && m.verify(msg, e.GetSignature()) != nil {
-			continue
+		if !n.endorsed.take(memoKey(e.GetEndorser(), etx.prpBytes, e.GetEndorser(), e.GetSignature())) {
+			msg := make([]byte, 0, len(etx.prpBytes)+len(e.GetEndorser()))
+			msg = append(append(msg, etx.prpBytes...), e.GetEndorser()...)
+			if m.verify(msg, e.GetSignature()) != nil {
+				continue
+			}
 		}
 		orgs[m.mspID] = true
 	}

@@ -2,6 +2,8 @@ package devnet_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/medledger/medledger/network/devnet"
 	"github.com/medledger/medledger/network/pki"
@@ -590,4 +593,73 @@ func TestStartRejectsBadOptions(t *testing.T) {
 			require.Error(t, err)
 		})
 	}
+}
+
+func TestTornBlockFileTailIsCutOnRestart(t *testing.T) {
+	dir := t.TempDir()
+	first, err := devnet.Start(context.Background(), devnet.Options{DataDir: dir, Chaincodes: testChaincodes(t)})
+	require.NoError(t, err)
+	_, c := connect(t, first, "Org1MSP", devnet.UserName, "asset")
+	_, err = c.SubmitTransaction("Put", "k", "v")
+	require.NoError(t, err)
+	height := first.Height()
+	require.NoError(t, first.Close())
+
+	// The process died in the middle of writing the next block: a length and half a record.
+	f, err := os.OpenFile(filepath.Join(dir, "blocks.bin"), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.Write([]byte{0x80, 0x01, 0x0a, 0x02})
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	second, err := devnet.Start(context.Background(), devnet.Options{DataDir: dir, Chaincodes: testChaincodes(t)})
+	require.NoError(t, err)
+	require.Equal(t, height, second.Height())
+	_, c = connect(t, second, "Org1MSP", devnet.UserName, "asset")
+	got, err := c.EvaluateTransaction("Get", "k")
+	require.NoError(t, err)
+	require.Equal(t, "v", string(got))
+	_, err = c.SubmitTransaction("Put", "k", "w")
+	require.NoError(t, err)
+	require.NoError(t, second.Close())
+
+	third := startNetwork(t, devnet.Options{DataDir: dir})
+	require.Equal(t, height+1, third.Height(), "the block written after the cut is whole")
+}
+
+func TestCommitStatusOfUnknownTransactionHonoursTheDeadline(t *testing.T) {
+	n := startNetwork(t, devnet.Options{})
+	gw, c := connect(t, n, "Org1MSP", devnet.UserName, "asset")
+	// A proposal that is endorsed but never submitted never commits.
+	p, err := c.NewProposal("Put", client.WithArguments("k", "v"))
+	require.NoError(t, err)
+	tx, err := p.Endorse()
+	require.NoError(t, err)
+	id, err := n.Identity("Org1MSP", devnet.UserName)
+	require.NoError(t, err)
+	creator, err := id.Serialize()
+	require.NoError(t, err)
+	req, err := proto.Marshal(&gateway.CommitStatusRequest{ChannelId: n.Channel(), TransactionId: tx.TransactionID(), Identity: creator})
+	require.NoError(t, err)
+	signed, err := proto.Marshal(&gateway.SignedCommitStatusRequest{Request: req})
+	require.NoError(t, err)
+	commit, err := gw.NewCommit(signed)
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = commit.StatusWithContext(ctx)
+	require.Equal(t, codes.DeadlineExceeded, status.Code(err))
+}
+
+func TestCloseEndsOpenEventStreams(t *testing.T) {
+	n, err := devnet.Start(context.Background(), devnet.Options{Chaincodes: testChaincodes(t)})
+	require.NoError(t, err)
+	gw, _ := connect(t, n, "Org1MSP", devnet.UserName, "asset")
+	events, err := gw.GetNetwork(n.Channel()).ChaincodeEvents(context.Background(), "asset")
+	require.NoError(t, err)
+	require.NoError(t, n.Close())
+	_, open := <-events
+	require.False(t, open, "the stream ends when the network closes")
+	require.NoError(t, n.Close(), "Close is idempotent")
 }

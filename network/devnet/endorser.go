@@ -232,7 +232,7 @@ func (n *Network) simulate(o *org, up *unpackedProposal, cc shim.Chaincode, endo
 	if err != nil {
 		return nil, fmt.Errorf("endorsing with plugin failed: %w", err)
 	}
-	n.endorsed.add(memoKey(o.peerSerialized, msg, sig))
+	n.endorsed.add(memoKey(o.peerSerialized, sim.payload, o.peerSerialized, sig))
 	sim.endorsement = &peer.Endorsement{Endorser: o.peerSerialized, Signature: sig}
 	return sim, nil
 }

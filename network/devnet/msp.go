@@ -180,11 +180,18 @@ type signatureMemo struct {
 
 const signatureMemoGeneration = 50000
 
-func memoKey(endorser, msg, sig []byte) [32]byte {
+// memoKey identifies an endorsement: the endorser, the signed message (payload || endorser, given
+// in parts to save a copy) and the signature, each length-prefixed so parts cannot shift.
+func memoKey(endorser, payload, payloadSuffix, sig []byte) [32]byte {
 	h := sha256.New()
-	h.Write(endorser)
-	h.Write(msg)
-	h.Write(sig)
+	for _, part := range [][]byte{endorser, payload, payloadSuffix, sig} {
+		var n [8]byte
+		for i := range n {
+			n[i] = byte(uint64(len(part)) >> (8 * i))
+		}
+		h.Write(n[:])
+		h.Write(part)
+	}
 	var k [32]byte
 	h.Sum(k[:0])
 	return k

@@ -419,7 +419,10 @@ func (n *Network) listen() error {
 		n.tlsCAPEM = first.pki.TLSCA.CertificatePEM()
 	}
 	// Stream workers are reused goroutines, for the same stack reason as simWork.
-	serverOpts = append(serverOpts, grpc.MaxRecvMsgSize(100<<20), grpc.MaxSendMsgSize(100<<20), grpc.NumStreamWorkers(streamWorkers))
+	// WaitForHandlers: Close must not shut the simulation workers and the orderer while a handler
+	// still runs; every handler returns promptly once its context is cancelled.
+	serverOpts = append(serverOpts, grpc.MaxRecvMsgSize(100<<20), grpc.MaxSendMsgSize(100<<20),
+		grpc.NumStreamWorkers(streamWorkers), grpc.WaitForHandlers(true))
 	lis, err := net.Listen("tcp", n.opts.Address)
 	if err != nil {
 		return fmt.Errorf("devnet: listen on %s: %w", n.opts.Address, err)
