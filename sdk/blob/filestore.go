@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -26,6 +25,9 @@ const (
 	// copyBufferSize is the one buffer a Put or Get streams through; memory
 	// use does not grow with the object.
 	copyBufferSize = 256 << 10
+	// hashBuffers is how many buffers are in flight between a Put's reader
+	// and its hashing goroutine.
+	hashBuffers = 4
 )
 
 // FileStore is the default Store: one file per object in a single folder,
@@ -96,8 +98,7 @@ func (s *FileStore) Put(ctx context.Context, r io.Reader) (Object, error) {
 		}
 	}()
 
-	h := sha256.New()
-	n, err := copyHashing(ctx, tmp, h, r)
+	n, sum, err := copyHashing(ctx, tmp, r)
 	if err != nil {
 		return Object{}, err
 	}
@@ -111,7 +112,6 @@ func (s *FileStore) Put(ctx context.Context, r io.Reader) (Object, error) {
 	if err := ctx.Err(); err != nil {
 		return Object{}, fmt.Errorf("blob: put: %w", err)
 	}
-	sum := h.Sum(nil)
 	ref := RefOf(sum)
 	name := filepath.Join(s.dir, ref[len(RefPrefix):])
 	if err := os.Rename(tmp.Name(), name); err != nil {
@@ -245,28 +245,56 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// copyHashing streams r into w and h with one fixed buffer, checking ctx
-// between reads, and returns the number of bytes copied.
-func copyHashing(ctx context.Context, w io.Writer, h hash.Hash, r io.Reader) (int64, error) {
-	buf := make([]byte, copyBufferSize)
+// copyHashing streams r into w, checking ctx between reads, and returns the
+// number of bytes and their SHA-256. The hash runs on a second goroutine fed
+// through a few fixed buffers, so hashing overlaps reading and writing (an
+// upload is otherwise CPU-bound on SHA-256 plus encryption) while memory
+// stays at hashBuffers*copyBufferSize. The goroutine has ended when
+// copyHashing returns, whatever happened.
+func copyHashing(ctx context.Context, w io.Writer, r io.Reader) (int64, []byte, error) {
+	work := make(chan []byte, hashBuffers)
+	free := make(chan []byte, hashBuffers)
+	for range hashBuffers {
+		free <- make([]byte, copyBufferSize)
+	}
+	h := sha256.New()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for b := range work {
+			h.Write(b)
+			free <- b[:cap(b)]
+		}
+	}()
+	finish := func() { close(work); <-done }
+
 	var n int64
 	for {
 		if err := ctx.Err(); err != nil {
-			return n, fmt.Errorf("blob: put: %w", err)
+			finish()
+			return n, nil, fmt.Errorf("blob: put: %w", err)
 		}
+		// A buffer comes back only after the hasher is done with it, and
+		// this goroutine reuses it only after its own write returned.
+		buf := <-free
 		m, rerr := r.Read(buf)
 		if m > 0 {
-			h.Write(buf[:m])
+			work <- buf[:m]
 			if _, werr := w.Write(buf[:m]); werr != nil {
-				return n, fmt.Errorf("blob: put: write: %w", werr)
+				finish()
+				return n, nil, fmt.Errorf("blob: put: write: %w", werr)
 			}
 			n += int64(m)
+		} else {
+			free <- buf
 		}
 		if rerr == io.EOF {
-			return n, nil
+			finish()
+			return n, h.Sum(nil), nil
 		}
 		if rerr != nil {
-			return n, fmt.Errorf("blob: put: read content: %w", rerr)
+			finish()
+			return n, nil, fmt.Errorf("blob: put: read content: %w", rerr)
 		}
 	}
 }

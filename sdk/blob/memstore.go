@@ -3,7 +3,6 @@ package blob
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"sync"
@@ -35,21 +34,20 @@ func NewMemoryStore() *MemoryStore {
 // Put implements Store.
 func (s *MemoryStore) Put(ctx context.Context, r io.Reader) (Object, error) {
 	var buf bytes.Buffer
-	h := sha256.New()
-	n, err := copyHashing(ctx, &buf, h, r)
+	n, sum, err := copyHashing(ctx, &buf, r)
 	if err != nil {
 		return Object{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return Object{}, fmt.Errorf("blob: put: %w", err)
 	}
-	ref := RefOf(h.Sum(nil))
-	sum := ref[len(RefPrefix):]
+	ref := RefOf(sum)
+	hexSum := ref[len(RefPrefix):]
 	o := memObject{data: buf.Bytes(), modTime: s.now()}
 	s.mu.Lock()
-	s.objects[sum] = o
+	s.objects[hexSum] = o
 	s.mu.Unlock()
-	return Object{Ref: ref, SHA256: sum, Size: n, ModTime: o.modTime}, nil
+	return Object{Ref: ref, SHA256: hexSum, Size: n, ModTime: o.modTime}, nil
 }
 
 // Get implements Store.

@@ -41,6 +41,7 @@ type result struct {
 	DownloadMBs float64 `json:"downloadMBps"`
 	PlainUpMBps float64 `json:"plainUploadMBps"`
 	SealHashMB  float64 `json:"sealHashMBps"`
+	DiskMBps    float64 `json:"diskWriteFsyncMBps"`
 	PeakRSSMiB  float64 `json:"peakRssMiB"`
 	SHA256MBps  float64 `json:"opensslSha256MBps"`
 }
@@ -74,7 +75,7 @@ func run(sizes, dir string, child int64) error {
 	}
 
 	fmt.Printf("openssl speed -evp aes-256-gcm (16 KiB blocks): %.0f MB/s\n", opensslAESGCM())
-	fmt.Printf("%-8s %12s %14s %14s %22s %20s %13s\n", "size", "upload MB/s", "download MB/s", "plain up MB/s", "seal+sha256 (no disk)", "openssl sha256 MB/s", "peak RSS MiB")
+	fmt.Printf("%-8s %12s %14s %14s %22s %17s %20s %13s\n", "size", "upload MB/s", "download MB/s", "plain up MB/s", "seal+sha256 (no disk)", "disk write+fsync", "openssl sha256 MB/s", "peak RSS MiB")
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := parseSize(s)
 		if err != nil {
@@ -88,7 +89,7 @@ func run(sizes, dir string, child int64) error {
 		if err := json.Unmarshal(out, &r); err != nil {
 			return fmt.Errorf("size %s: %w: %s", s, err, out)
 		}
-		fmt.Printf("%-8s %12.0f %14.0f %14.0f %22.0f %20.0f %13.1f\n", s, r.UploadMBps, r.DownloadMBs, r.PlainUpMBps, r.SealHashMB, r.SHA256MBps, r.PeakRSSMiB)
+		fmt.Printf("%-8s %12.0f %14.0f %14.0f %22.0f %17.0f %20.0f %13.1f\n", s, r.UploadMBps, r.DownloadMBs, r.PlainUpMBps, r.SealHashMB, r.DiskMBps, r.SHA256MBps, r.PeakRSSMiB)
 	}
 	return nil
 }
@@ -96,9 +97,12 @@ func run(sizes, dir string, child int64) error {
 func measure(ctx context.Context, dir string, size int64) (result, error) {
 	r := result{Size: size}
 	input := filepath.Join(dir, "input")
+	mbps := func(d time.Duration) float64 { return float64(size) / 1e6 / d.Seconds() }
+	start := time.Now()
 	if err := writeInput(input, size); err != nil {
 		return r, err
 	}
+	r.DiskMBps = mbps(time.Since(start)) // generate, write, fsync: the disk's pace
 	defer os.Remove(input)
 	store, err := blob.NewFileStore(filepath.Join(dir, "blobs"))
 	if err != nil {
@@ -113,10 +117,9 @@ func measure(ctx context.Context, dir string, size int64) (result, error) {
 		return r, err
 	}
 	ad := []byte("bench")
-	mbps := func(d time.Duration) float64 { return float64(size) / 1e6 / d.Seconds() }
 
 	// Reference: openssl's SHA-256 over the same file.
-	start := time.Now()
+	start = time.Now()
 	if out, err := exec.Command("openssl", "dgst", "-sha256", input).CombinedOutput(); err != nil {
 		return r, fmt.Errorf("openssl dgst: %w: %s", err, out)
 	}
