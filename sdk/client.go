@@ -130,7 +130,7 @@ func (c *Client) evaluate(ctx context.Context, tx string, out any, args ...any) 
 	defer cancel()
 	result, err := proposal.EvaluateWithContext(ctx)
 	if err != nil {
-		return wrapError(tx, proposal.TransactionID(), err)
+		return wrapError(tx, proposal.TransactionID(), withContextErr(ctx, err))
 	}
 	return decodeResult(tx, proposal.TransactionID(), result, out)
 }
@@ -173,6 +173,7 @@ func (c *Client) submitOnce(ctx context.Context, tx string, args [][]byte) (stri
 
 	endorseCtx, cancel := context.WithTimeout(ctx, c.cfg.EndorseTimeout)
 	transaction, err := proposal.EndorseWithContext(endorseCtx)
+	err = withContextErr(endorseCtx, err)
 	cancel()
 	if err != nil {
 		return txID, nil, err
@@ -180,6 +181,7 @@ func (c *Client) submitOnce(ctx context.Context, tx string, args [][]byte) (stri
 
 	submitCtx, cancel := context.WithTimeout(ctx, c.cfg.SubmitTimeout)
 	commit, err := transaction.SubmitWithContext(submitCtx)
+	err = withContextErr(submitCtx, err)
 	cancel()
 	if err != nil {
 		return txID, nil, err
@@ -187,6 +189,7 @@ func (c *Client) submitOnce(ctx context.Context, tx string, args [][]byte) (stri
 
 	statusCtx, cancel := context.WithTimeout(ctx, c.cfg.CommitStatusTimeout)
 	status, err := commit.StatusWithContext(statusCtx)
+	err = withContextErr(statusCtx, err)
 	cancel()
 	if err != nil {
 		return txID, nil, err
@@ -195,6 +198,20 @@ func (c *Client) submitOnce(ctx context.Context, tx string, args [][]byte) (stri
 		return txID, nil, newCommitError(txID, status.Code)
 	}
 	return txID, transaction.Result(), nil
+}
+
+// withContextErr adds the context's error to a failed call's, so that
+// errors.Is(err, context.DeadlineExceeded) holds when a deadline (the
+// caller's or a stage default) ended the call; gRPC alone reports only a
+// status code.
+func withContextErr(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		return fmt.Errorf("%w: %w", ctxErr, err)
+	}
+	return err
 }
 
 // newCommitError builds the gateway's own *client.CommitError (its fields

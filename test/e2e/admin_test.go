@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/medledger/medledger/chaincode/model"
@@ -279,4 +281,26 @@ func userIDs(us []model.User) []string {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+func TestCallsHonourTheCallersDeadlineAndTheDefaultOnes(t *testing.T) {
+	ctx := testCtx(t)
+	expired, cancel := context.WithTimeout(ctx, -time.Second)
+	defer cancel()
+	_, err := w.h1Patient.client.WhoAmI(expired)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	_, err = w.h1Patient.client.GrantConsent(expired, model.GrantConsentInput{
+		Grantee: model.Grantee{Type: model.GranteeUser, ID: w.h2Doctor.id()}, Scope: model.Scope{Type: model.ScopeAll},
+		Actions: []model.Action{model.ActionRead}, Purpose: model.PurposeTreatment,
+	})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+
+	// A stage deadline too short for any peer applies without a caller deadline.
+	hasty, err := w.net.Connect(ctx, w.h1Patient.mspID, w.h1Patient.name, func(cfg *sdk.Config) {
+		cfg.EvaluateTimeout = time.Nanosecond
+	})
+	require.NoError(t, err)
+	defer hasty.Close()
+	_, err = hasty.WhoAmI(context.Background())
+	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
