@@ -108,6 +108,9 @@ func TestSolutionAdminsComeAndGoButNeverTheLast(t *testing.T) {
 	defer spare.Close()
 	spareID := "sol-admin-2"
 
+	_, err = sol.Bootstrap(ctx, w.id("again"))
+	require.ErrorIs(t, err, sdk.ErrFailedPrecondition, "bootstrap happens once per ledger")
+
 	if u, err := sol.GetUser(ctx, spareID); err == nil && u.Status == model.UserRemoved {
 		t.Log("an earlier run added and removed the spare solution admin; checking what stays")
 	} else {
