@@ -3,6 +3,8 @@ package contract_test
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -153,4 +155,23 @@ func TestInitWithAFunctionRunsItAsATransaction(t *testing.T) {
 	stub = c.l.NewStub(c.params(c.p1, model.TxWhoAmI))
 	resp = c.cc.Init(stub)
 	require.Equal(t, int32(200), resp.GetStatus(), resp.GetMessage())
+}
+
+func TestEveryIDArgumentIsValidatedBeforeAnythingElse(t *testing.T) {
+	c := newCast(t)
+	for _, tx := range []string{
+		model.TxRemoveSolutionAdmin, model.TxSuspendOrganization, model.TxReactivateOrganization, model.TxRemoveOrgAdmin,
+		model.TxRemoveUser, model.TxEraseDocument, model.TxRevokeConsent, model.TxGetOrganization, model.TxGetUser,
+	} {
+		for _, bad := range []string{"", "bad id", "-leading-dash", "ünïcode", strings.Repeat("x", 65), "a\x00b"} {
+			t.Run(tx+"/"+strconv.Quote(bad), func(t *testing.T) {
+				c.tb = t
+				// The unregistered identity would be refused too: input is checked first.
+				c.requireDeniedWithoutWrite(c.unregistered, model.CodeInvalidArgument, tx, bad)
+			})
+		}
+	}
+	c.tb = t
+	c.requireDeniedWithoutWrite(c.p1, model.CodeInvalidArgument, model.TxCheckAccess, model.AccessDocumentInput{DocumentID: "doc1", Version: model.MaxVersions + 1})
+	c.requireDeniedWithoutWrite(c.p1, model.CodeInvalidArgument, model.TxAccessDocument, model.AccessDocumentInput{DocumentID: ""})
 }
