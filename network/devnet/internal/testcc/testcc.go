@@ -19,6 +19,7 @@ type Asset struct {
 	contractapi.Contract
 }
 
+// Put writes key and emits a "put" event with key=value.
 func (c *Asset) Put(ctx contractapi.TransactionContextInterface, key, value string) error {
 	if err := ctx.GetStub().PutState(key, []byte(value)); err != nil {
 		return err
@@ -26,6 +27,7 @@ func (c *Asset) Put(ctx contractapi.TransactionContextInterface, key, value stri
 	return ctx.GetStub().SetEvent("put", []byte(key+"="+value))
 }
 
+// Get reads key; a missing key is a NOT_FOUND error.
 func (c *Asset) Get(ctx contractapi.TransactionContextInterface, key string) (string, error) {
 	v, err := ctx.GetStub().GetState(key)
 	if err != nil {
@@ -71,10 +73,12 @@ func (c *Asset) CountRange(ctx contractapi.TransactionContextInterface, start, e
 	return n, ctx.GetStub().PutState("count:"+start, []byte(strconv.Itoa(n)))
 }
 
+// Fail returns message as the chaincode error.
 func (c *Asset) Fail(ctx contractapi.TransactionContextInterface, message string) error {
 	return errors.New(message)
 }
 
+// GetEvaluateTransactions marks Get as read-only.
 func (c *Asset) GetEvaluateTransactions() []string { return []string{"Get"} }
 
 // Random is deliberately non-deterministic: every endorser writes different bytes.
@@ -82,6 +86,7 @@ type Random struct {
 	contractapi.Contract
 }
 
+// Roll writes 8 random bytes, different on every endorser.
 func (c *Random) Roll(ctx contractapi.TransactionContextInterface) (string, error) {
 	b := make([]byte, 8)
 	if _, err := rand.Read(b); err != nil {
