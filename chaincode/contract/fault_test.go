@@ -3,6 +3,7 @@ package contract_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -22,6 +23,9 @@ import (
 type faultyStub struct {
 	*ledgersim.Stub
 	failAt, ops int
+	// events counts SetEvent calls: the simulator, like Fabric, keeps only
+	// the last one, so "exactly one event" needs counting here.
+	events int
 }
 
 var errInjected = errors.New("injected ledger fault")
@@ -52,6 +56,7 @@ func (s *faultyStub) SetEvent(name string, payload []byte) error {
 	if err := s.fault(); err != nil {
 		return err
 	}
+	s.events++
 	return s.Stub.SetEvent(name, payload)
 }
 
@@ -120,6 +125,11 @@ func TestLedgerFaultsAreReportedAsInternalAndNeverPanic(t *testing.T) {
 				if stub.ops < failAt {
 					require.Equal(t, int32(200), resp.GetStatus(), "without a fault the call succeeds: %s", resp.GetMessage())
 					require.Greater(t, failAt, 1, "the transaction touched the ledger")
+					wantEvents := 1
+					if slices.Contains(model.EvaluateTransactions, row.tx) {
+						wantEvents = 0
+					}
+					require.Equal(t, wantEvents, stub.events, "SetEvent calls")
 					return
 				}
 				require.Equal(t, model.CodeInternal, model.ParseCode(resp.GetMessage()), "fault at operation %d: %s", failAt, resp.GetMessage())
