@@ -3,8 +3,10 @@ package seal
 import (
 	"bytes"
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 
 	"github.com/tink-crypto/tink-go/v2/insecurecleartextkeyset"
 	"github.com/tink-crypto/tink-go/v2/keyset"
@@ -12,12 +14,16 @@ import (
 
 // A wrapped key is
 //
-//	"MLK1" | len(kekID) (1 byte) | kekID | KEK.Encrypt(inner, wrapAD)
+//	"MLK1" | len(kekID) (1 byte) | kekID | CRC-32C(ct) (4 bytes) | ct
+//	ct    = KEK.Encrypt(inner, wrapAD)
 //	inner = version (1 byte) | SHA-256(associated data) | Tink binary keyset
 //
-// The KEK's name travels in clear so that Open can say "wrong KEK" rather
-// than "damaged"; the associated data's hash travels encrypted so that Open
-// can say "wrong associated data" before it reads a byte of the object.
+// The KEK's name and a checksum travel in clear so that a failed unwrap can
+// be told apart: damaged bytes (checksum), another KEK (name), or the right
+// KEK failing (a key service that does not answer). The associated data's
+// hash travels encrypted so that Open can say "wrong associated data"
+// before it reads a byte of the object. None of this is trusted: the KEK's
+// AEAD authenticates the wrapped key.
 const (
 	wrapMagic   = "MLK1"
 	wrapVersion = 1
@@ -47,19 +53,25 @@ func wrapKey(kek KEK, handle *keyset.Handle, associatedData []byte) ([]byte, err
 	if err != nil {
 		return nil, fmt.Errorf("seal: wrap data key with %s: %w", kek.ID, err)
 	}
-	out := make([]byte, 0, len(wrapMagic)+1+len(kek.ID)+len(ct))
+	out := make([]byte, 0, len(wrapMagic)+1+len(kek.ID)+4+len(ct))
 	out = append(out, wrapMagic...)
 	out = append(out, byte(len(kek.ID)))
 	out = append(out, kek.ID...)
+	out = binary.BigEndian.AppendUint32(out, crc32.Checksum(ct, castagnoli))
 	return append(out, ct...), nil
 }
 
 func unwrapKey(kek KEK, wrapped, associatedData []byte) (*keyset.Handle, error) {
 	rest, ok := bytes.CutPrefix(wrapped, []byte(wrapMagic))
-	if !ok || len(rest) < 1 || len(rest) < 1+int(rest[0]) {
+	if !ok || len(rest) < 1 || len(rest) < 1+int(rest[0])+4 {
 		return nil, fmt.Errorf("%w: not a MedLedger wrapped key", ErrBadWrappedKey)
 	}
-	id, ct := string(rest[1:1+int(rest[0])]), rest[1+int(rest[0]):]
+	idLen := int(rest[0])
+	id := string(rest[1 : 1+idLen])
+	sum, ct := binary.BigEndian.Uint32(rest[1+idLen:]), rest[1+idLen+4:]
+	if crc32.Checksum(ct, castagnoli) != sum {
+		return nil, fmt.Errorf("%w: checksum mismatch", ErrBadWrappedKey)
+	}
 	inner, err := kek.AEAD.Decrypt(ct, []byte(wrapAD))
 	if err != nil {
 		// A KEK can often still open keys of its older versions (a Tink
@@ -68,7 +80,7 @@ func unwrapKey(kek KEK, wrapped, associatedData []byte) (*keyset.Handle, error) 
 		if id != kek.ID {
 			return nil, fmt.Errorf("%w: it names %q, the key provider holds %q", ErrWrongKEK, id, kek.ID)
 		}
-		return nil, fmt.Errorf("%w: it does not decrypt under %q: %v", ErrBadWrappedKey, id, err)
+		return nil, fmt.Errorf("%w: %q: %w", ErrKEKFailed, id, err)
 	}
 	defer clear(inner)
 	h := adHash(associatedData)
@@ -85,4 +97,7 @@ func unwrapKey(kek KEK, wrapped, associatedData []byte) (*keyset.Handle, error) 
 	return handle, nil
 }
 
-var errNoKEK = errors.New("seal: key provider returned no AEAD")
+var (
+	errNoKEK   = errors.New("seal: key provider returned no AEAD")
+	castagnoli = crc32.MakeTable(crc32.Castagnoli)
+)

@@ -54,6 +54,11 @@ var (
 	ErrWrongKEK = errors.New("seal: data key was wrapped by another key-encryption key")
 	// ErrBadWrappedKey: the wrapped key is damaged or not a wrapped key.
 	ErrBadWrappedKey = errors.New("seal: wrapped data key is damaged")
+	// ErrKEKFailed: the wrapped key is intact and names the provider's KEK,
+	// but the KEK did not unwrap it: the key service did not answer (the
+	// cause is wrapped too), or the KEK's material was replaced under the
+	// same name.
+	ErrKEKFailed = errors.New("seal: key-encryption key failed to unwrap the data key")
 )
 
 const (

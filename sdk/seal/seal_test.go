@@ -446,3 +446,28 @@ func TestNewRefusesNilProvider(t *testing.T) {
 	_, err := seal.New(nil)
 	require.ErrorContains(t, err, "key provider is nil")
 }
+
+// failingKMS is a key service that stopped answering.
+type failingKMS struct{}
+
+var errKMSDown = errors.New("dial tcp 127.0.0.1:1: connection refused")
+
+func (failingKMS) Encrypt(p, ad []byte) ([]byte, error) { return nil, errKMSDown }
+func (failingKMS) Decrypt(c, ad []byte) ([]byte, error) { return nil, errKMSDown }
+
+func TestKeyServiceOutageIsNotADamagedKey(t *testing.T) {
+	s, kp := newSealer(t)
+	sealed, wrapped := sealBytes(t, s, []byte("x-ray"))
+	kek, err := kp.KEK(context.Background())
+	require.NoError(t, err)
+
+	down, err := seal.New(seal.StaticKeyProvider{ID: kek.ID, AEAD: failingKMS{}})
+	require.NoError(t, err)
+	_, err = openBytes(down, sealed, wrapped, ad)
+	require.ErrorIs(t, err, seal.ErrKEKFailed)
+	require.ErrorIs(t, err, errKMSDown)
+	require.NotErrorIs(t, err, seal.ErrBadWrappedKey)
+
+	_, _, err = down.Seal(context.Background(), bytes.NewReader([]byte("x")), ad)
+	require.ErrorIs(t, err, errKMSDown)
+}
