@@ -7,14 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/medledger/medledger/chaincode/model"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 )
 
 // Client calls the MedLedger chaincode as one Fabric identity through one
@@ -27,6 +32,8 @@ type Client struct {
 	contract *client.Contract
 	mspID    string
 	cert     *x509.Certificate
+	// seen is the highest block known committed on the gateway peer.
+	seen atomic.Uint64
 }
 
 // Connect opens a gRPC connection to cfg.Endpoint over TLS and returns a
@@ -122,6 +129,9 @@ func (c *Client) evaluate(ctx context.Context, tx string, out any, args ...any) 
 	if err != nil {
 		return &Error{Transaction: tx, Code: model.CodeInvalidArgument, Err: fmt.Errorf("%w: %w", ErrInvalidArgument, err)}
 	}
+	if err := c.catchUp(ctx); err != nil {
+		return wrapError(tx, "", err)
+	}
 	proposal, err := c.contract.NewProposal(tx, client.WithBytesArguments(argBytes...))
 	if err != nil {
 		return wrapError(tx, "", err)
@@ -143,13 +153,16 @@ func (c *Client) submit(ctx context.Context, tx string, out any, args ...any) (s
 	if err != nil {
 		return "", &Error{Transaction: tx, Code: model.CodeInvalidArgument, Err: fmt.Errorf("%w: %w", ErrInvalidArgument, err)}
 	}
+	if err := c.catchUp(ctx); err != nil {
+		return "", wrapError(tx, "", err)
+	}
 	policy := c.cfg.Retry
 	for attempt := 1; ; attempt++ {
 		txID, result, err := c.submitOnce(ctx, tx, argBytes)
 		if err == nil {
 			return txID, decodeResult(tx, txID, result, out)
 		}
-		if !isConflict(err) {
+		if !c.retryable(err) {
 			return txID, wrapError(tx, txID, err)
 		}
 		if attempt >= policy.MaxAttempts {
@@ -197,6 +210,7 @@ func (c *Client) submitOnce(ctx context.Context, tx string, args [][]byte) (stri
 	if !status.Successful {
 		return txID, nil, newCommitError(txID, status.Code)
 	}
+	c.observe(status.BlockNumber)
 	return txID, transaction.Result(), nil
 }
 
@@ -236,6 +250,106 @@ func (e *commitError) Unwrap() error { return &e.CommitError }
 func isConflict(err error) bool {
 	code, ok := ValidationCode(err)
 	return ok && (code == peer.TxValidationCode_MVCC_READ_CONFLICT || code == peer.TxValidationCode_PHANTOM_READ_CONFLICT)
+}
+
+// retryable reports whether a fresh attempt may cure err: a read conflict at
+// commit, or an endorsement on which the peers disagreed because one had not
+// committed the latest blocks yet. The chaincode is deterministic, so peers
+// that disagree on the same proposal differ in state, not in judgement.
+func (c *Client) retryable(err error) bool {
+	if isConflict(err) {
+		return true
+	}
+	var endorseErr *client.EndorseError
+	if !errors.As(err, &endorseErr) {
+		return false
+	}
+	st, _ := status.FromError(endorseErr.TransactionError)
+	return lagged(st, endorseErr.Details(), c.cfg.GatewayPeer)
+}
+
+// lagged reports whether a failed endorsement shows the peers disagreeing:
+// the gateway's "ProposalResponsePayloads do not match", or refusals only
+// from peers other than the gateway's own. The gateway endorses on its own
+// peer first and stops there if that one refuses, so details only from
+// other peers mean its own peer agreed.
+func lagged(st *status.Status, details []*gateway.ErrorDetail, gatewayPeer string) bool {
+	if st == nil || st.Code() != codes.Aborted {
+		return false
+	}
+	if strings.Contains(st.Message(), "ProposalResponsePayloads do not match") {
+		return true
+	}
+	if gatewayPeer == "" || len(details) == 0 {
+		return false
+	}
+	for _, d := range details {
+		if d.GetAddress() == gatewayPeer {
+			return false
+		}
+	}
+	return true
+}
+
+// observe records that the gateway peer committed block n.
+func (c *Client) observe(n uint64) {
+	for {
+		cur := c.seen.Load()
+		if n <= cur || c.seen.CompareAndSwap(cur, n) {
+			break
+		}
+	}
+	if c.cfg.Watermark != nil {
+		c.cfg.Watermark.Observe(n)
+	}
+}
+
+// catchUp waits, when the Client shares a Watermark, until its gateway peer
+// has committed the group's latest transaction.
+func (c *Client) catchUp(ctx context.Context) error {
+	if c.cfg.Watermark == nil {
+		return nil
+	}
+	target := c.cfg.Watermark.Block()
+	if target <= c.seen.Load() {
+		return nil
+	}
+	return c.WaitForBlock(ctx, target)
+}
+
+// CommittedBlock returns the highest block in which a transaction submitted
+// through c was committed, or that c waited for; 0 before any.
+func (c *Client) CommittedBlock() uint64 { return c.seen.Load() }
+
+// WaitForBlock returns once c's gateway peer has committed block n, which
+// must hold a MedLedger transaction (every MedLedger transaction that
+// commits emits an event, and the wait reads the events from block n on).
+// Use it to read through one organisation's peer what was just written
+// through another's; Config.Watermark does it for a group of Clients.
+func (c *Client) WaitForBlock(ctx context.Context, n uint64) error {
+	if n <= c.seen.Load() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.CommitStatusTimeout)
+	defer cancel()
+	events, err := c.network.ChaincodeEvents(ctx, c.cfg.Chaincode, client.WithStartBlock(n))
+	if err != nil {
+		return fmt.Errorf("sdk: wait for block %d: %w", n, withContextErr(ctx, err))
+	}
+	for ev := range events {
+		if ev.BlockNumber >= n {
+			cancel()
+			for range events {
+				// Let the gateway's sender see the cancellation.
+			}
+			c.observe(ev.BlockNumber)
+			return nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sdk: wait for block %d on the gateway peer: %w", n, err)
+	}
+	return fmt.Errorf("sdk: wait for block %d: %w", n, ErrEventStreamClosed)
 }
 
 // backoff returns a "full jitter" delay for the given failed attempt:

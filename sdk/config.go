@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
@@ -68,14 +69,52 @@ type Config struct {
 	SubmitTimeout       time.Duration
 	CommitStatusTimeout time.Duration
 
-	// Retry governs resubmission after MVCC read conflicts.
+	// Retry governs resubmission after MVCC read conflicts and after
+	// endorsements that failed only because another organisation's peer had
+	// not committed the latest blocks yet.
 	Retry RetryPolicy
+
+	// GatewayPeer is the gateway peer's address as the gateway names it in
+	// error details ("peer" in a connection file). With it, an endorsement
+	// that the gateway's own peer made but another organisation's peer
+	// refused is recognised as that peer lagging behind, and retried.
+	GatewayPeer string
+
+	// Watermark, when several Clients share one, makes each see what any of
+	// them wrote: before a call, a Client whose gateway peer may not have
+	// committed the group's latest transaction yet waits until it has. Real
+	// Fabric peers commit each block on their own, so without it a read
+	// through one organisation's peer right after a write through another's
+	// may miss the write.
+	Watermark *Watermark
 }
 
-// RetryPolicy governs how a submit transaction that failed validation with
-// MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT is endorsed and submitted
-// again. Such a transaction changed nothing, so running it afresh is safe
-// for every MedLedger transaction; each attempt gets a new transaction ID.
+// Watermark is the highest block in which any of a group of Clients saw
+// its transaction committed. The zero value is ready to use.
+type Watermark struct {
+	block atomic.Uint64
+}
+
+// Block returns the highest block recorded.
+func (w *Watermark) Block() uint64 { return w.block.Load() }
+
+// Observe records that block n is committed somewhere.
+func (w *Watermark) Observe(n uint64) {
+	for {
+		cur := w.block.Load()
+		if n <= cur || w.block.CompareAndSwap(cur, n) {
+			return
+		}
+	}
+}
+
+// RetryPolicy governs how a submit transaction is endorsed and submitted
+// again after it failed validation with MVCC_READ_CONFLICT or
+// PHANTOM_READ_CONFLICT, or failed endorsement only on a lagging peer (the
+// gateway's "ProposalResponsePayloads do not match", or a refusal from
+// another organisation's peer only, see Config.GatewayPeer). Such a
+// transaction changed nothing, so running it afresh is safe for every
+// MedLedger transaction; each attempt gets a new transaction ID.
 type RetryPolicy struct {
 	// Disabled turns retries off: the first conflict is returned.
 	Disabled bool

@@ -124,3 +124,41 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, DefaultCommitStatusTimeout, c.CommitStatusTimeout)
 	require.Equal(t, 1, Config{Retry: RetryPolicy{Disabled: true}}.withDefaults().Retry.MaxAttempts)
 }
+
+func TestEndorsementsRefusedOnlyByALaggingPeerAreRetried(t *testing.T) {
+	const local, remote = "peer0.org1.example.com:7051", "peer0.org2.example.com:9051"
+	detail := func(addr, msg string) *gateway.ErrorDetail {
+		return &gateway.ErrorDetail{Address: addr, MspId: "X", Message: msg}
+	}
+	aborted := status.New(codes.Aborted, "failed to endorse transaction, see attached details for more info")
+	cases := []struct {
+		name    string
+		st      *status.Status
+		details []*gateway.ErrorDetail
+		peer    string
+		want    bool
+	}{
+		{"payloads differ", status.New(codes.Aborted, "failed to assemble transaction: ProposalResponsePayloads do not match"), nil, local, true},
+		{"only the other org's peer refused", aborted, []*gateway.ErrorDetail{detail(remote, "chaincode response 500, NOT_FOUND: user x")}, local, true},
+		{"the gateway's own peer refused", aborted, []*gateway.ErrorDetail{detail(local, "chaincode response 500, FORBIDDEN: no")}, local, false},
+		{"both refused", aborted, []*gateway.ErrorDetail{detail(remote, "x"), detail(local, "x")}, local, false},
+		{"gateway peer unknown", aborted, []*gateway.ErrorDetail{detail(remote, "x")}, "", false},
+		{"no details", aborted, nil, local, false},
+		{"not aborted", status.New(codes.Unavailable, "ProposalResponsePayloads do not match"), nil, local, false},
+		{"no status", nil, nil, local, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, lagged(tc.st, tc.details, tc.peer))
+		})
+	}
+}
+
+func TestWatermarkOnlyRises(t *testing.T) {
+	var w Watermark
+	w.Observe(5)
+	w.Observe(3)
+	require.Equal(t, uint64(5), w.Block())
+	w.Observe(9)
+	require.Equal(t, uint64(9), w.Block())
+}

@@ -21,7 +21,8 @@ import (
 //	  "endpoint": "127.0.0.1:7051", "tlsCACert": "/path/ca.pem", "serverNameOverride": "peer0.org1.example.com",
 //	  "channel": "mychannel", "chaincode": "medledger",
 //	  "orgs": [{
-//	    "mspId": "Org1MSP", "endpoint": "...", "tlsCACert": "...", "serverNameOverride": "...",
+//	    "mspId": "Org1MSP", "peer": "peer0.org1.example.com:7051",
+//	    "endpoint": "...", "tlsCACert": "...", "serverNameOverride": "...",
 //	    "identities": {"admin": "/path/Admin@org1/msp", "user1": {"cert": "...", "key": "..."}}
 //	  }]
 //	}
@@ -46,7 +47,9 @@ type ConnectionProfile struct {
 // ProfileOrg is one organisation of a ConnectionProfile. Empty endpoint
 // fields fall back to the profile's.
 type ProfileOrg struct {
-	MSPID              string                     `json:"mspId"`
+	MSPID string `json:"mspId"`
+	// Peer is the organisation's gateway peer as error details name it.
+	Peer               string                     `json:"peer,omitempty"`
 	Endpoint           string                     `json:"endpoint,omitempty"`
 	TLSCACert          string                     `json:"tlsCACert,omitempty"`
 	ServerNameOverride string                     `json:"serverNameOverride,omitempty"`
@@ -149,7 +152,14 @@ func (p *ConnectionProfile) Config(mspID, name string) (Config, error) {
 	if !ok {
 		return Config{}, fmt.Errorf("sdk: connection profile: org %s has no identity %q (has %v)", mspID, name, p.IdentityNames(mspID))
 	}
+	// An organisation without an endpoint of its own is served by the
+	// profile's gateway, which the first organisation hosts.
+	gatewayPeer := o.Peer
+	if o.Endpoint == "" {
+		gatewayPeer = p.Orgs[0].Peer
+	}
 	cfg := Config{
+		GatewayPeer:        gatewayPeer,
 		Endpoint:           firstNonEmpty(o.Endpoint, p.Endpoint),
 		ServerNameOverride: firstNonEmpty(o.ServerNameOverride, p.ServerNameOverride),
 		MSPID:              mspID,

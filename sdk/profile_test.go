@@ -38,11 +38,11 @@ func TestConnectionProfileGivesAConfigPerIdentity(t *testing.T) {
   "channel": "mychannel",
   "chaincode": "medledger",
   "orgs": [{
-    "mspId": "Org1MSP",
+    "mspId": "Org1MSP", "peer": "peer0.org1.example.com:7051",
     "identities": {"admin": "admin/msp", "user1": {"cert": "user1.pem", "key": "user1.key"}}
   }, {
-    "mspId": "Org2MSP", "endpoint": "127.0.0.1:9051", "tlsCACert": "tlsca.pem",
-    "identities": {}
+    "mspId": "Org2MSP", "peer": "127.0.0.1:9051", "endpoint": "127.0.0.1:9051", "tlsCACert": "tlsca.pem",
+    "identities": {"user1": {"cert": "user1.pem", "key": "user1.key"}}
   }]
 }`
 	path := filepath.Join(dir, "connection.json")
@@ -57,6 +57,7 @@ func TestConnectionProfileGivesAConfigPerIdentity(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:7051", cfg.Endpoint)
 	require.Equal(t, "peer0.org1.example.com", cfg.ServerNameOverride)
+	require.Equal(t, "peer0.org1.example.com:7051", cfg.GatewayPeer, "served by the profile's gateway, on the first org's peer")
 	require.Equal(t, org.TLSCA.CertificatePEM(), cfg.TLSCACertPEM)
 	require.Equal(t, filepath.Join(dir, "admin", "msp"), cfg.MSPDir)
 	id, cert, _, err := cfg.credentials()
@@ -70,6 +71,11 @@ func TestConnectionProfileGivesAConfigPerIdentity(t *testing.T) {
 	_, cert, _, err = cfg.credentials()
 	require.NoError(t, err)
 	require.Equal(t, user.Cert.Raw, cert.Raw)
+
+	cfg, err = p.Config("Org2MSP", "user1")
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:9051", cfg.Endpoint)
+	require.Equal(t, "127.0.0.1:9051", cfg.GatewayPeer, "an org with its own endpoint is served by its own peer")
 
 	e, err := p.Enrollment("Org1MSP", "admin")
 	require.NoError(t, err)

@@ -43,6 +43,9 @@ type Network struct {
 	Embedded bool
 
 	dev *devnet.Network
+	// watermark is shared by every Client Connect returns, so that each
+	// reads what any other wrote, through whichever organisation's peer.
+	watermark sdk.Watermark
 }
 
 // DevnetOptions tune the embedded network.
@@ -104,12 +107,15 @@ func (n *Network) Orgs() (string, string) {
 }
 
 // Connect returns a Client acting as identity name of organisation mspID.
+// All of a Network's Clients share one sdk.Watermark: a test plays several
+// people against one ledger and expects each to see what the others did.
 // adjust, when not nil, may change the Config first (retry policy, deadlines).
 func (n *Network) Connect(ctx context.Context, mspID, name string, adjust func(*sdk.Config)) (*sdk.Client, error) {
 	cfg, err := n.Profile.Config(mspID, name)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Watermark = &n.watermark
 	if adjust != nil {
 		adjust(&cfg)
 	}

@@ -211,3 +211,24 @@ func addVersionsConcurrently(t *testing.T, docID string, n int, adjust func(*sdk
 	wg.Wait()
 	return errs
 }
+
+func TestAClientWaitsForItsPeerToCommitWhatAnotherWrote(t *testing.T) {
+	ctx := testCtx(t)
+	// A client outside the suite's shared watermark waits explicitly.
+	lone, err := w.net.Connect(ctx, w.h2Doctor.mspID, w.h2Doctor.name, func(cfg *sdk.Config) { cfg.Watermark = nil })
+	require.NoError(t, err)
+	defer lone.Close()
+	g, err := w.h1Patient.client.GrantConsent(ctx, model.GrantConsentInput{
+		Grantee: model.Grantee{Type: model.GranteeUser, ID: w.h2Doctor.id()}, Scope: model.Scope{Type: model.ScopeAll},
+		Actions: []model.Action{model.ActionRead}, Purpose: model.PurposeTreatment,
+	})
+	require.NoError(t, err)
+	block := w.h1Patient.client.CommittedBlock()
+	require.Positive(t, block)
+	require.NoError(t, lone.WaitForBlock(ctx, block))
+	require.GreaterOrEqual(t, lone.CommittedBlock(), block)
+	received := collect(t, lone.ReceivedGrantPages(model.GranteeUser, 0))
+	require.Contains(t, grantIDs(received), g.ID)
+	_, err = w.h1Patient.client.RevokeConsent(ctx, g.ID)
+	require.NoError(t, err)
+}
