@@ -153,12 +153,12 @@ func (n *Network) commitBatch(batch []*envelopeTx) error {
 		return fmt.Errorf("ledger returned %d codes for %d transactions", len(final), len(batch))
 	}
 
+	// The state has moved on: publish the block even if writing it fails, so clients see the
+	// same ledger the next simulation reads.
 	block := n.newBlock(number, data, final)
-	if err := n.storeBlock(block); err != nil {
-		return err
-	}
+	err := n.storeBlock(block)
 	n.ledger.appended(number, txIDs, final, validEvents(etxs, final))
-	return nil
+	return err
 }
 
 // validEvents are the chaincode events of the block's valid transactions, in block order: the
@@ -232,7 +232,12 @@ func (n *Network) storeBlock(b *common.Block) error {
 			return err
 		}
 		if err := n.store.append(raw); err != nil {
-			return fmt.Errorf("writing block %d: %w", b.GetHeader().GetNumber(), err)
+			// Stop persisting rather than leave a gap: the file stays a whole prefix of the
+			// chain, which a restart replays.
+			_ = n.store.close()
+			n.store = nil
+			n.lastHeaderHash = blockHeaderHash(b.GetHeader())
+			return fmt.Errorf("writing block %d, persistence stopped: %w", b.GetHeader().GetNumber(), err)
 		}
 	}
 	n.lastHeaderHash = blockHeaderHash(b.GetHeader())

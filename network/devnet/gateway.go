@@ -155,7 +155,12 @@ func (g *gatewayServer) Endorse(ctx context.Context, req *gp.EndorseRequest) (*g
 	var endorsers []*org
 	if explicit {
 		var missing []string
+		seen := map[string]bool{}
 		for _, id := range req.GetEndorsingOrganizations() {
+			if seen[id] {
+				continue // one peer per organisation, as the gateway's plan for given orgs
+			}
+			seen[id] = true
 			if o := g.n.orgByMSP[id]; o != nil {
 				endorsers = append(endorsers, o)
 			} else {
