@@ -65,11 +65,11 @@ func (ms *membership) deserialize(creator []byte) (*member, string, error) {
 		return r.m, mspIDOf(r.m, creator), r.err
 	}
 	m, err := ms.validate(creator)
+	ms.mu.Lock()
 	if len(ms.cache) < 100000 { // bound the cache; identities are few in development
-		ms.mu.Lock()
 		ms.cache[string(creator)] = memberResult{m: m, err: err}
-		ms.mu.Unlock()
 	}
+	ms.mu.Unlock()
 	return m, mspIDOf(m, creator), err
 }
 

@@ -465,7 +465,7 @@ func (n *Network) ServerName() string { return n.serverName }
 // certificate (the first organisation's TLS CA); nil when the network runs without TLS.
 func (n *Network) TLSCACertPEM() []byte { return append([]byte(nil), n.tlsCAPEM...) }
 
-// Channel is the channel name, ChaincodeName the default chaincode (MedLedger's when present).
+// Channel is the name of the network's one channel.
 func (n *Network) Channel() string { return n.opts.Channel }
 
 // Chaincodes lists the installed chaincode names, sorted.
