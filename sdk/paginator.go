@@ -19,7 +19,6 @@ import (
 type Paginator[T any] struct {
 	fetch    func(ctx context.Context, bookmark string) (items []T, next string, err error)
 	bookmark string
-	started  bool
 	done     bool
 }
 
@@ -28,8 +27,8 @@ func newPaginator[T any](fetch func(ctx context.Context, bookmark string) ([]T, 
 }
 
 // HasMorePages reports whether NextPage may return more items. It is true
-// before the first page and false once a page came back without a bookmark
-// to continue from, or empty.
+// before the first page and false once a page came back without a new
+// bookmark to continue from.
 func (p *Paginator[T]) HasMorePages() bool { return !p.done }
 
 // NextPage fetches the next page. After an error the Paginator stays where
@@ -42,12 +41,13 @@ func (p *Paginator[T]) NextPage(ctx context.Context) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
-	// An empty bookmark ends the list; so does an empty page or a bookmark
-	// that did not move (a store that always returns one would loop forever).
-	if next == "" || len(items) == 0 || (p.started && next == p.bookmark) {
+	// An empty bookmark ends the list; so does a bookmark that did not move
+	// (CouchDB hands the same one back at the end). An empty page does not:
+	// the chaincode filters a page of keys by what the caller may read, so
+	// a page can be empty while more follow.
+	if next == "" || next == p.bookmark {
 		p.done = true
 	}
-	p.started = true
 	p.bookmark = next
 	return items, nil
 }

@@ -76,6 +76,28 @@ func TestPaginatorStopsOnABookmarkThatDoesNotMove(t *testing.T) {
 	require.Equal(t, 2, calls)
 }
 
+func TestPaginatorGoesOnAfterAnEmptyPageWithABookmark(t *testing.T) {
+	// A filtered listing: keys 0..9 in pages of 3, only even keys visible.
+	list := fakeList(10, 3)
+	p := newPaginator(func(ctx context.Context, b string) ([]int, string, error) {
+		items, next, err := list(ctx, b)
+		var even []int
+		for _, v := range items {
+			if v%2 == 0 && v > 2 {
+				even = append(even, v)
+			}
+		}
+		return even, next, err
+	})
+	var all []int
+	for p.HasMorePages() {
+		items, err := p.NextPage(context.Background())
+		require.NoError(t, err)
+		all = append(all, items...)
+	}
+	require.Equal(t, []int{4, 6, 8}, all, "the empty first page did not end the walk")
+}
+
 func TestPaginatorRetriesTheSamePageAfterAnError(t *testing.T) {
 	fail := true
 	list := fakeList(15, 10)

@@ -4,7 +4,7 @@
 // lab result; a doctor of the other hospital is refused, then granted
 // consent and downloads it with its hash verified; the patient reads the
 // access log and revokes the consent; the doctor is refused again and opens
-// emergency access.
+// emergency access, which the patient, recovered, ends.
 //
 // By default it starts the embedded development network in process:
 //
@@ -104,7 +104,7 @@ func run(ctx context.Context, connection, blobDir string, out io.Writer) error {
 	defer s.close()
 	for _, step := range []func(context.Context) error{
 		s.onboardHospitals, s.registerStaff, s.uploadLabResult, s.refuseOtherHospital,
-		s.grantConsent, s.downloadVerified, s.readAccessLog, s.revoke, s.breakGlass,
+		s.grantConsent, s.downloadVerified, s.readAccessLog, s.revoke, s.breakGlass, s.endEmergency,
 	} {
 		if err := step(ctx); err != nil {
 			return err
@@ -265,7 +265,7 @@ func (s *story) refuseOtherHospital(ctx context.Context) error {
 	return nil
 }
 
-var grantID string
+var grantID, emergencyID string
 
 func (s *story) grantConsent(ctx context.Context) error {
 	s.title("%s grants %s consent to read her lab results for treatment, for 24 hours", s.patient.ID, s.doctor2.ID)
@@ -344,6 +344,7 @@ func (s *story) breakGlass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	emergencyID = g.ID
 	s.ok("emergency grant %s… (%s) until %s, visible to %s", g.ID[:12], g.EmergencyReason, g.ValidUntil.Format("15:04:05"), s.patient.ID)
 	r, err := s.doctor2.docs.Open(ctx, docID, 0)
 	if err != nil {
@@ -355,5 +356,27 @@ func (s *story) breakGlass(ctx context.Context) error {
 		return err
 	}
 	s.ok("read %d bytes on the basis of %s, verified and audited", n, r.Access().Audit.Basis)
+	return nil
+}
+
+func (s *story) endEmergency(ctx context.Context) error {
+	s.title("%s, recovered, sees the emergency access in her grants and ends it", s.patient.ID)
+	p := s.patient.c.GrantPages(0)
+	for p.HasMorePages() {
+		grants, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, g := range grants {
+			if g.ID == emergencyID {
+				s.ok("%s grant %s… by %s, reason %s", g.Kind, g.ID[:12], g.GrantedBy, g.EmergencyReason)
+			}
+		}
+	}
+	g, err := s.patient.c.RevokeConsent(ctx, emergencyID)
+	if err != nil {
+		return err
+	}
+	s.ok("ended at %s", g.RevokedAt.Format("15:04:05"))
 	return nil
 }

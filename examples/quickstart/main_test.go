@@ -24,6 +24,8 @@ func TestQuickstartPlaysTheWholeStoryOnTheEmbeddedNetwork(t *testing.T) {
 		"dr-baker (doctor, hosp-2) read " + docID + " v1 on the basis of consent",
 		"refused again",
 		"on the basis of emergency, verified and audited",
+		"emergency grant",
+		"ended at",
 	} {
 		require.Contains(t, text, want)
 	}

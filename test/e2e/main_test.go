@@ -197,7 +197,37 @@ func setUp(ctx context.Context, net *sdktest.Network, tmp string) (*world, error
 			return nil, fmt.Errorf("register %s: %w", u.id, err)
 		}
 	}
+	// On a ledger that outlives runs, an earlier run (or the quickstart)
+	// may have left consent or emergency access open; the suite starts
+	// from patients who have granted nothing.
+	for _, p := range []*member{w.h1Patient, w.h2Patient} {
+		if err := revokeOpenGrants(ctx, p.client); err != nil {
+			return nil, err
+		}
+	}
 	return w, nil
+}
+
+func revokeOpenGrants(ctx context.Context, patient *sdk.Client) error {
+	var open []string
+	p := patient.GrantPages(model.MaxPageSize)
+	for p.HasMorePages() {
+		grants, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, g := range grants {
+			if !g.Revoked && (g.ValidUntil.IsZero() || g.ValidUntil.After(time.Now())) {
+				open = append(open, g.ID)
+			}
+		}
+	}
+	for _, id := range open {
+		if _, err := patient.RevokeConsent(ctx, id); err != nil {
+			return fmt.Errorf("revoke grant %s left by an earlier run: %w", id, err)
+		}
+	}
+	return nil
 }
 
 func (w *world) close() {
