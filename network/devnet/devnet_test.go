@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
@@ -662,4 +663,40 @@ func TestCloseEndsOpenEventStreams(t *testing.T) {
 	_, open := <-events
 	require.False(t, open, "the stream ends when the network closes")
 	require.NoError(t, n.Close(), "Close is idempotent")
+}
+
+func TestTransactionIDMustMatchNonceAndCreator(t *testing.T) {
+	n := startNetwork(t, devnet.Options{})
+	gw, c := connect(t, n, "Org1MSP", devnet.UserName, "asset")
+	p, err := c.NewProposal("Get", client.WithArguments("k"))
+	require.NoError(t, err)
+	raw, err := p.Bytes()
+	require.NoError(t, err)
+
+	// Rewrite the channel header's transaction id; the client then signs the forged proposal.
+	pt := &gateway.ProposedTransaction{}
+	require.NoError(t, proto.Unmarshal(raw, pt))
+	prop := &peer.Proposal{}
+	require.NoError(t, proto.Unmarshal(pt.GetProposal().GetProposalBytes(), prop))
+	hdr := &common.Header{}
+	require.NoError(t, proto.Unmarshal(prop.GetHeader(), hdr))
+	chdr := &common.ChannelHeader{}
+	require.NoError(t, proto.Unmarshal(hdr.GetChannelHeader(), chdr))
+	chdr.TxId = strings.Repeat("0", 64)
+	hdr.ChannelHeader, err = proto.Marshal(chdr)
+	require.NoError(t, err)
+	prop.Header, err = proto.Marshal(hdr)
+	require.NoError(t, err)
+	pt.TransactionId = chdr.TxId
+	pt.Proposal = &peer.SignedProposal{}
+	pt.Proposal.ProposalBytes, err = proto.Marshal(prop)
+	require.NoError(t, err)
+	forged, err := proto.Marshal(pt)
+	require.NoError(t, err)
+
+	fp, err := gw.NewProposal(forged)
+	require.NoError(t, err)
+	_, err = fp.Evaluate()
+	require.Equal(t, codes.FailedPrecondition, status.Code(err))
+	require.Contains(t, err.Error(), "incorrectly computed txid '"+chdr.TxId+"' -- expected '"+p.TransactionID()+"'")
 }
