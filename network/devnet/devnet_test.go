@@ -700,3 +700,16 @@ func TestTransactionIDMustMatchNonceAndCreator(t *testing.T) {
 	require.Equal(t, codes.FailedPrecondition, status.Code(err))
 	require.Contains(t, err.Error(), "incorrectly computed txid '"+chdr.TxId+"' -- expected '"+p.TransactionID()+"'")
 }
+
+func TestIdentityAttributesReachTheChaincode(t *testing.T) {
+	n := startNetwork(t, devnet.Options{})
+	doctor, err := n.NewIdentity("Org2MSP", "doctor7", pki.OUClient, map[string]string{"medledger.role": "doctor"})
+	require.NoError(t, err)
+	_, c := connectAs(t, n, doctor, "asset")
+	got, err := c.EvaluateTransaction("Caller", "medledger.role")
+	require.NoError(t, err)
+	require.Equal(t, "Org2MSP doctor", string(got))
+	got, err = c.EvaluateTransaction("Caller", "absent")
+	require.NoError(t, err)
+	require.Equal(t, "Org2MSP ", string(got))
+}

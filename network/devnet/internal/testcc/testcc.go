@@ -78,8 +78,23 @@ func (c *Asset) Fail(ctx contractapi.TransactionContextInterface, message string
 	return errors.New(message)
 }
 
-// GetEvaluateTransactions marks Get as read-only.
-func (c *Asset) GetEvaluateTransactions() []string { return []string{"Get"} }
+// Caller returns the caller's MSP ID and the value of a Fabric CA attribute of its certificate
+// ("" when absent), as the chaincode library reads them from the creator.
+func (c *Asset) Caller(ctx contractapi.TransactionContextInterface, attribute string) (string, error) {
+	id := ctx.GetClientIdentity()
+	msp, err := id.GetMSPID()
+	if err != nil {
+		return "", err
+	}
+	value, _, err := id.GetAttributeValue(attribute)
+	if err != nil {
+		return "", err
+	}
+	return msp + " " + value, nil
+}
+
+// GetEvaluateTransactions marks Get and Caller as read-only.
+func (c *Asset) GetEvaluateTransactions() []string { return []string{"Get", "Caller"} }
 
 // Random is deliberately non-deterministic: every endorser writes different bytes.
 type Random struct {
