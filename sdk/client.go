@@ -146,7 +146,8 @@ func (c *Client) evaluate(ctx context.Context, tx string, out any, args ...any) 
 }
 
 // submit endorses, orders and waits for the commit of a transaction,
-// resubmitting it afresh after an MVCC conflict as c's RetryPolicy allows.
+// running it afresh after an MVCC conflict or an endorsement a lagging peer
+// refused, as c's RetryPolicy allows.
 // It returns the transaction ID of the attempt that committed.
 func (c *Client) submit(ctx context.Context, tx string, out any, args ...any) (string, error) {
 	argBytes, err := encodeArgs(args)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/medledger/medledger/chaincode/model"
 	"github.com/medledger/medledger/sdk/blob"
 )
@@ -104,10 +105,11 @@ type NewVersion struct {
 
 // Upload stores a new document's content and registers it on the ledger.
 // The content is streamed once: hashed while it is written, in constant
-// memory. If registration fails, the blob (and its wrapped key) is removed
-// again unless the same bytes were stored before this upload, so a refused
-// upload leaves nothing behind. Bad input is refused before anything is
-// stored.
+// memory. If registration is refused, the blob (and its wrapped key) is
+// removed again unless the same bytes were stored before this upload, so a
+// refused upload leaves nothing behind; if its outcome is unknown (the
+// commit status never came), the blob stays for the record that may exist.
+// Bad input is refused before anything is stored.
 func (d *Documents) Upload(ctx context.Context, doc NewDocument) (model.Document, error) {
 	tx := model.TxRegisterDocument
 	if err := checkID(tx, "document id", doc.DocumentID); err != nil {
@@ -225,6 +227,12 @@ func (d *Documents) storeAndRegister(ctx context.Context, tx, mediaType string, 
 	if existed {
 		return model.Document{}, err
 	}
+	if !definitelyNotRegistered(err) {
+		// The transaction may have committed (its status was not learnt):
+		// deleting could leave a record without its bytes. An unreferenced
+		// blob is garbage collection's to remove.
+		return model.Document{}, fmt.Errorf("%w (outcome unknown: blob %s kept; garbage collection removes it if no record references it)", err, obj.Ref)
+	}
 	// The caller's context may be what failed; clean up regardless.
 	cleanup := context.WithoutCancel(ctx)
 	var cerrs []error
@@ -237,6 +245,22 @@ func (d *Documents) storeAndRegister(ctx context.Context, tx, mediaType string, 
 		cerrs = append(cerrs, derr)
 	}
 	return model.Document{}, errors.Join(err, cleanupErr(obj.Ref, errors.Join(cerrs...)))
+}
+
+// definitelyNotRegistered reports whether a failed registration surely
+// wrote nothing: refused before sending, refused at endorsement, or
+// invalidated at commit. A failure while submitting or while waiting for the
+// commit status leaves the outcome unknown.
+func definitelyNotRegistered(err error) bool {
+	var endorseErr *client.EndorseError
+	if errors.As(err, &endorseErr) {
+		return true
+	}
+	if _, ok := ValidationCode(err); ok {
+		return true
+	}
+	var e *Error
+	return errors.As(err, &e) && e.TransactionID == ""
 }
 
 func cleanupErr(ref string, err error) error {

@@ -162,3 +162,10 @@ func TestWatermarkOnlyRises(t *testing.T) {
 	w.Observe(9)
 	require.Equal(t, uint64(9), w.Block())
 }
+
+func TestOnlyARegistrationThatSurelyFailedCleansUp(t *testing.T) {
+	require.True(t, definitelyNotRegistered(invalidArgument("RegisterDocument", "bad")))
+	require.True(t, definitelyNotRegistered(wrapError("RegisterDocument", "tx", newCommitError("tx", peer.TxValidationCode_MVCC_READ_CONFLICT))))
+	require.False(t, definitelyNotRegistered(wrapError("RegisterDocument", "tx", status.Error(codes.DeadlineExceeded, "waiting for commit status"))))
+	require.False(t, definitelyNotRegistered(errors.New("anything else")))
+}
