@@ -151,13 +151,12 @@ func (n *Network) validateProposal(up *unpackedProposal) error {
 	return nil
 }
 
-// simulation is one peer's processing of a proposal: the chaincode response and, when it is
-// below 400, the signed ProposalResponsePayload.
+// simulation is one peer's processing of a proposal: the chaincode response and, when endorsing
+// and it is below 400, the ProposalResponsePayload (signed when below 500).
 type simulation struct {
 	response    *peer.Response
 	payload     []byte // ProposalResponsePayload bytes; nil for status 400..499
 	endorsement *peer.Endorsement
-	results     *ledgersim.TxResults
 }
 
 // simulate runs the proposal through the chaincode on the committed state and builds what the
@@ -190,9 +189,10 @@ func (n *Network) simulate(o *org, up *unpackedProposal, cc shim.Chaincode, endo
 		return nil, fmt.Errorf("error in simulation: chaincode %s returned no response", up.chaincodeName)
 	}
 	results := stub.Results()
-	sim = &simulation{response: res, results: results}
-	if res.GetStatus() >= shim.ERRORTHRESHOLD && res.GetStatus() < shim.ERROR {
-		return sim, nil // 4xx: no payload, no endorsement
+	sim = &simulation{response: res}
+	if !endorse || (res.GetStatus() >= shim.ERRORTHRESHOLD && res.GetStatus() < shim.ERROR) {
+		// Evaluate only needs the response; a 4xx response has no payload and no endorsement.
+		return sim, nil
 	}
 	var events []byte
 	if ev := results.Event; ev != nil {
@@ -223,7 +223,7 @@ func (n *Network) simulate(o *org, up *unpackedProposal, cc shim.Chaincode, endo
 	if err != nil {
 		return nil, fmt.Errorf("failed to create the proposal response: %w", err)
 	}
-	if res.GetStatus() >= shim.ERROR || !endorse {
+	if res.GetStatus() >= shim.ERROR {
 		return sim, nil
 	}
 	msg := make([]byte, 0, len(sim.payload)+len(o.peerSerialized))

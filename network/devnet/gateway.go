@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -168,7 +169,7 @@ func (g *gatewayServer) Endorse(ctx context.Context, req *gp.EndorseRequest) (*g
 			}
 		}
 		if len(missing) > 0 {
-			return nil, status.Errorf(codes.Unavailable, "failed to find any endorsing peers for org(s): %s", joinComma(missing))
+			return nil, status.Errorf(codes.Unavailable, "failed to find any endorsing peers for org(s): %s", strings.Join(missing, ", "))
 		}
 	} else {
 		endorsers = g.n.orgs[:g.n.opts.RequiredEndorsements]
@@ -224,17 +225,6 @@ func (g *gatewayServer) Endorse(ctx context.Context, req *gp.EndorseRequest) (*g
 		return nil, status.Errorf(codes.Aborted, "failed to assemble transaction: %s", err)
 	}
 	return &gp.EndorseResponse{PreparedTransaction: env}, nil
-}
-
-func joinComma(s []string) string {
-	out := ""
-	for i, v := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += v
-	}
-	return out
 }
 
 // prepareTransaction is the gateway's prepareTransaction: the unsigned transaction envelope.
