@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
 	"github.com/medledger/medledger/chaincode/ledgersim"
@@ -26,6 +27,7 @@ type chain struct {
 	mu       sync.Mutex
 	txs      map[string]txStatus // first occurrence of each transaction id, valid or not
 	waiters  map[string][]chan txStatus
+	blocks   []*common.Block          // every block, by number, for Deliver
 	events   [][]*peer.ChaincodeEvent // chaincode events of valid transactions, by block number
 	newBlock chan struct{}            // closed and replaced when a block is committed
 	closed   chan struct{}
@@ -63,7 +65,8 @@ func (c *chain) txStatus(txID string) (txStatus, bool) {
 
 // appended records a committed block: indexes its transactions (keeping the first occurrence of
 // a duplicated id, as Fabric's block index does), keeps its events and wakes waiters.
-func (c *chain) appended(number uint64, txIDs []string, codes []peer.TxValidationCode, events []*peer.ChaincodeEvent) {
+func (c *chain) appended(block *common.Block, txIDs []string, codes []peer.TxValidationCode, events []*peer.ChaincodeEvent) {
+	number := block.GetHeader().GetNumber()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, id := range txIDs {
@@ -80,6 +83,7 @@ func (c *chain) appended(number uint64, txIDs []string, codes []peer.TxValidatio
 		}
 		delete(c.waiters, id)
 	}
+	c.blocks = append(c.blocks, block)
 	c.events = append(c.events, events)
 	close(c.newBlock)
 	c.newBlock = make(chan struct{})
@@ -120,21 +124,39 @@ func (c *chain) waitForTx(ctx context.Context, txID string) (txStatus, error) {
 
 // blockEvents returns the chaincode events of block number, waiting until it is committed.
 func (c *chain) blockEvents(ctx context.Context, number uint64) ([]*peer.ChaincodeEvent, error) {
+	if err := c.waitForBlock(ctx, number); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.events[number], nil
+}
+
+// block returns block number, waiting until it is committed.
+func (c *chain) block(ctx context.Context, number uint64) (*common.Block, error) {
+	if err := c.waitForBlock(ctx, number); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.blocks[number], nil
+}
+
+func (c *chain) waitForBlock(ctx context.Context, number uint64) error {
 	for {
 		c.mu.Lock()
 		if number < uint64(len(c.events)) {
-			ev := c.events[number]
 			c.mu.Unlock()
-			return ev, nil
+			return nil
 		}
 		wait := c.newBlock
 		c.mu.Unlock()
 		select {
 		case <-wait:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-c.closed:
-			return nil, errNetworkClosed
+			return errNetworkClosed
 		}
 	}
 }

@@ -157,7 +157,7 @@ func (n *Network) commitBatch(batch []*envelopeTx) error {
 	// same ledger the next simulation reads.
 	block := n.newBlock(number, data, final)
 	err := n.storeBlock(block)
-	n.ledger.appended(number, txIDs, final, validEvents(etxs, final))
+	n.ledger.appended(block, txIDs, final, validEvents(etxs, final))
 	return err
 }
 
@@ -302,7 +302,7 @@ func (n *Network) replayBlock(b *common.Block) error {
 	if number == 0 {
 		// ledgersim starts at height 1: the genesis block holds no state.
 		n.lastHeaderHash = blockHeaderHash(b.GetHeader())
-		n.ledger.appended(0, txIDs, codes, nil)
+		n.ledger.appended(b, txIDs, codes, nil)
 		return nil
 	}
 	final := n.ledger.sim.CommitBlock(results, codes, stamps)
@@ -312,6 +312,6 @@ func (n *Network) replayBlock(b *common.Block) error {
 		}
 	}
 	n.lastHeaderHash = blockHeaderHash(b.GetHeader())
-	n.ledger.appended(number, txIDs, codes, validEvents(etxs, codes))
+	n.ledger.appended(b, txIDs, codes, validEvents(etxs, codes))
 	return nil
 }

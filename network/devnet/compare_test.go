@@ -396,6 +396,32 @@ func playAssetScenarios(t *testing.T, tg *target, out map[string]string) {
 	}
 	out["asset: events from block"] = strings.Join(seen, ",")
 
+	// The same three blocks through Deliver, filtered and whole.
+	filtered, err := gw1.GetNetwork(tg.channel).FilteredBlockEvents(ctx, client.WithStartBlock(st.BlockNumber))
+	require.NoError(t, err)
+	var fdesc []string
+	for i := 0; i < 3; i++ {
+		fb := <-filtered
+		for _, ft := range fb.GetFilteredTransactions() {
+			d := ft.GetType().String() + " " + ft.GetTxValidationCode().String()
+			for _, a := range ft.GetTransactionActions().GetChaincodeActions() {
+				ev := a.GetChaincodeEvent()
+				d += fmt.Sprintf(" %s/%s payload=%d txid=%v", ev.GetChaincodeId(), ev.GetEventName(), len(ev.GetPayload()), ev.GetTxId() == ft.GetTxid())
+			}
+			fdesc = append(fdesc, d)
+		}
+	}
+	out["asset: filtered blocks"] = strings.Join(fdesc, "; ")
+	blocks, err := gw1.GetNetwork(tg.channel).BlockEvents(ctx, client.WithStartBlock(st.BlockNumber))
+	require.NoError(t, err)
+	var bdesc []string
+	for i := 0; i < 3; i++ {
+		b := <-blocks
+		md := b.GetMetadata().GetMetadata()
+		bdesc = append(bdesc, fmt.Sprintf("txs=%d metadata=%d filter=%v", len(b.GetData().GetData()), len(md), md[2]))
+	}
+	out["asset: blocks"] = strings.Join(bdesc, "; ")
+
 	// A non-deterministic chaincode.
 	r := gw1.GetNetwork(tg.channel).GetContract("random")
 	_, err = r.SubmitTransaction("Roll")

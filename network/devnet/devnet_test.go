@@ -713,3 +713,61 @@ func TestIdentityAttributesReachTheChaincode(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "Org2MSP ", string(got))
 }
+
+func TestBlockEventsDeliverCommittedBlocks(t *testing.T) {
+	n := startNetwork(t, devnet.Options{})
+	gw, c := connect(t, n, "Org1MSP", devnet.UserName, "asset")
+	network := gw.GetNetwork(n.Channel())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	_, commit, err := c.SubmitAsync("Put", client.WithArguments("k", "v"))
+	require.NoError(t, err)
+	st, err := commit.Status()
+	require.NoError(t, err)
+	_, err = c.Submit("Put", client.WithArguments("k", "lost"), client.WithEndorsingOrganizations("Org1MSP"))
+	require.Error(t, err) // ENDORSEMENT_POLICY_FAILURE, still in a block
+
+	blocks, err := network.BlockEvents(ctx, client.WithStartBlock(0))
+	require.NoError(t, err)
+	genesis := <-blocks
+	require.EqualValues(t, 0, genesis.GetHeader().GetNumber())
+	first := <-blocks
+	require.Equal(t, st.BlockNumber, first.GetHeader().GetNumber())
+	require.Equal(t, []byte{byte(peer.TxValidationCode_VALID)}, first.GetMetadata().GetMetadata()[common.BlockMetadataIndex_TRANSACTIONS_FILTER])
+	second := <-blocks
+	require.Equal(t, []byte{byte(peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE)}, second.GetMetadata().GetMetadata()[common.BlockMetadataIndex_TRANSACTIONS_FILTER])
+
+	filtered, err := network.FilteredBlockEvents(ctx, client.WithStartBlock(st.BlockNumber))
+	require.NoError(t, err)
+	fb := <-filtered
+	require.Len(t, fb.GetFilteredTransactions(), 1)
+	ft := fb.GetFilteredTransactions()[0]
+	require.Equal(t, commit.TransactionID(), ft.GetTxid())
+	require.Equal(t, peer.TxValidationCode_VALID, ft.GetTxValidationCode())
+	ev := ft.GetTransactionActions().GetChaincodeActions()[0].GetChaincodeEvent()
+	require.Equal(t, "put", ev.GetEventName())
+	require.Empty(t, ev.GetPayload(), "filtered blocks carry no event payload")
+	fb = <-filtered
+	require.Equal(t, peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE, fb.GetFilteredTransactions()[0].GetTxValidationCode())
+
+	// From the next commit on (the default), a new block arrives once committed.
+	live, err := network.BlockEvents(ctx)
+	require.NoError(t, err)
+	_, commit, err = c.SubmitAsync("Put", client.WithArguments("k", "w"))
+	require.NoError(t, err)
+	st, err = commit.Status()
+	require.NoError(t, err)
+	require.Equal(t, st.BlockNumber, (<-live).GetHeader().GetNumber())
+
+	// Non-members get no blocks.
+	rogueOrg, err := pki.NewOrg("Org1MSP", "org1.example.com")
+	require.NoError(t, err)
+	rogue, err := rogueOrg.NewIdentity("mallory", pki.OUClient, nil)
+	require.NoError(t, err)
+	rogueGW, _ := connectAs(t, n, rogue, "asset")
+	refused, err := rogueGW.GetNetwork(n.Channel()).BlockEvents(ctx, client.WithStartBlock(0))
+	require.NoError(t, err)
+	_, open := <-refused
+	require.False(t, open)
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	gp "github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -430,6 +431,7 @@ func (n *Network) listen() error {
 	n.listener = lis
 	n.server = grpc.NewServer(serverOpts...)
 	gp.RegisterGatewayServer(n.server, &gatewayServer{n: n})
+	peer.RegisterDeliverServer(n.server, &deliverServer{n: n})
 	return nil
 }
 
