@@ -462,7 +462,7 @@ func (d *Documents) Download(ctx context.Context, documentID string, version int
 		}
 	}()
 	buf := make([]byte, 256<<10)
-	if _, err := io.CopyBuffer(tmp, r, buf); err != nil {
+	if _, err := io.CopyBuffer(&writebackWriter{f: tmp}, r, buf); err != nil {
 		return model.AccessResult{}, fmt.Errorf("sdk: download %s: %w", documentID, err)
 	}
 	if err := tmp.Sync(); err != nil {
@@ -476,6 +476,26 @@ func (d *Documents) Download(ctx context.Context, documentID string, version int
 	}
 	done = true
 	return r.Access(), nil
+}
+
+// writebackWriter writes to f and starts the disk write of every
+// writebackChunk bytes once written, so the final fsync is short.
+type writebackWriter struct {
+	f       *os.File
+	off     int64
+	flushed int64
+}
+
+const writebackChunk = 8 << 20
+
+func (w *writebackWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.off += int64(n)
+	if w.off-w.flushed >= writebackChunk {
+		startWriteback(w.f, w.flushed, w.off-w.flushed)
+		w.flushed = w.off
+	}
+	return n, err
 }
 
 // verifyingReader hashes what it passes on and, at EOF, compares hash and
