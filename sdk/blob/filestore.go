@@ -98,7 +98,7 @@ func (s *FileStore) Put(ctx context.Context, r io.Reader) (Object, error) {
 		}
 	}()
 
-	n, sum, err := copyHashing(ctx, tmp, r)
+	n, sum, err := copyHashing(ctx, &writebackWriter{f: tmp}, r)
 	if err != nil {
 		return Object{}, err
 	}
@@ -230,6 +230,26 @@ func (s *FileStore) path(ref string) (string, error) {
 		return "", err
 	}
 	return filepath.Join(s.dir, h), nil
+}
+
+// writebackWriter writes to f and starts the disk write of every
+// writebackChunk bytes as soon as they are written.
+type writebackWriter struct {
+	f       *os.File
+	off     int64 // bytes written
+	flushed int64 // bytes whose writeback was started
+}
+
+const writebackChunk = 8 << 20
+
+func (w *writebackWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.off += int64(n)
+	if w.off-w.flushed >= writebackChunk {
+		startWriteback(w.f, w.flushed, w.off-w.flushed)
+		w.flushed = w.off
+	}
+	return n, err
 }
 
 // syncDir makes a rename or removal in dir durable.

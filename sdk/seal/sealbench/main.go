@@ -28,7 +28,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/medledger/medledger/sdk/blob"
@@ -188,11 +187,7 @@ func measure(ctx context.Context, dir string, size int64) (result, error) {
 		return r, err
 	}
 
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return r, err
-	}
-	r.PeakRSSMiB = float64(ru.Maxrss) / 1024 // Linux reports KiB
+	r.PeakRSSMiB = peakRSSMiB()
 	return r, nil
 }
 
