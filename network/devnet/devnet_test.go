@@ -771,3 +771,14 @@ func TestBlockEventsDeliverCommittedBlocks(t *testing.T) {
 	_, open := <-refused
 	require.False(t, open)
 }
+
+func TestInsecureNetworkServesPlainGRPC(t *testing.T) {
+	n := startNetwork(t, devnet.Options{Insecure: true})
+	require.Nil(t, n.TLSCACertPEM())
+	_, c := connect(t, n, "Org1MSP", devnet.UserName, "asset")
+	_, err := c.SubmitTransaction("Put", "k", "v")
+	require.NoError(t, err)
+	cf, err := n.WriteConnection(t.TempDir())
+	require.NoError(t, err)
+	require.Empty(t, cf.TLSCACert, "no TLS CA: clients dial without TLS")
+}
