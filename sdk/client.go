@@ -118,8 +118,10 @@ func (c *Client) Certificate() *x509.Certificate { return c.cert }
 // does not wrap (block events, offline signing).
 func (c *Client) Gateway() *client.Gateway { return c.gw }
 
-// Channel and Chaincode return the names the Client calls.
-func (c *Client) Channel() string   { return c.cfg.Channel }
+// Channel returns the channel the Client calls.
+func (c *Client) Channel() string { return c.cfg.Channel }
+
+// Chaincode returns the chaincode the Client calls.
 func (c *Client) Chaincode() string { return c.cfg.Chaincode }
 
 // evaluate runs a read-only transaction on one peer and decodes its JSON

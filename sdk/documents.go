@@ -345,10 +345,12 @@ type EraseError struct {
 	Err        error
 }
 
+// Error names the document and the blobs left.
 func (e *EraseError) Error() string {
 	return fmt.Sprintf("sdk: document %s erased on the ledger, but %d blob(s) remain stored %v: %v", e.DocumentID, len(e.Remaining), e.Remaining, e.Err)
 }
 
+// Unwrap returns the store's errors.
 func (e *EraseError) Unwrap() error { return e.Err }
 
 // DocumentReader streams one audited read of a document version. Read

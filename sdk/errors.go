@@ -56,6 +56,8 @@ type Error struct {
 	Err error
 }
 
+// Error gives the transaction, its ID and the chaincode's own message
+// without the gateway's framing (the whole text stays in Err).
 func (e *Error) Error() string {
 	var msg string
 	switch {
@@ -81,6 +83,7 @@ func (e *Error) chaincodeMessage() string {
 	return ""
 }
 
+// Unwrap returns the underlying gateway error.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Is reports whether target is the sentinel of e's chaincode code, or
