@@ -67,6 +67,8 @@ const (
 	trailerLen   = len(trailerMagic) + 8
 	// plainChunk is how much plaintext a Seal stream reads at a time.
 	plainChunk = 256 << 10
+	// segmentSize is the ciphertext segment size of the key template.
+	segmentSize = 1 << 20
 )
 
 // Sealer implements blob.Sealer. It is safe for concurrent use.
@@ -109,6 +111,9 @@ func (s *Sealer) Seal(ctx context.Context, plaintext io.Reader, associatedData [
 		return nil, nil, fmt.Errorf("seal: data key primitive: %w", err)
 	}
 	r := &sealReader{ctx: ctx, src: plaintext, buf: make([]byte, plainChunk)}
+	// Tink hands over one segment at a time; room for one up front spares
+	// the buffer its doubling.
+	r.out.Grow(segmentSize + trailerLen)
 	r.enc, err = sa.NewEncryptingWriter(&r.out, associatedData)
 	if err != nil {
 		return nil, nil, fmt.Errorf("seal: start encryption: %w", err)
@@ -204,7 +209,7 @@ func (s *Sealer) Open(ctx context.Context, sealed io.Reader, wrappedKey, associa
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadWrappedKey, err)
 	}
-	hb := &holdback{src: sealed, buf: make([]byte, 64<<10)}
+	hb := &holdback{src: sealed, buf: make([]byte, 256<<10)}
 	dec, err := sa.NewDecryptingReader(hb, associatedData)
 	if err != nil {
 		return nil, fmt.Errorf("seal: start decryption: %w", err)
