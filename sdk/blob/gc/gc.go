@@ -193,9 +193,11 @@ func ledgerRefs(ctx context.Context, lister RefLister, pageSize int32) (live, er
 				live[r.StorageRef] = true
 			}
 		}
-		// The same end rules as the SDK's paginators: no bookmark, an empty
-		// page, or a bookmark that did not move.
-		if p.Bookmark == "" || len(p.Items) == 0 || p.Bookmark == bookmark {
+		// The same end rules as the SDK's paginators: no bookmark, or one
+		// that did not move (CouchDB hands the last one back). An empty page
+		// does not end the list; stopping early here would make referenced
+		// blobs look unreferenced.
+		if p.Bookmark == "" || p.Bookmark == bookmark {
 			break
 		}
 		bookmark = p.Bookmark

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,9 +22,10 @@ import (
 // ledger pages through its references the way the chaincode does: pages of
 // at most PageSize (default 3 here), an opaque bookmark, "" after the last.
 type ledger struct {
-	refs   []model.StorageRef
-	failAt int // page number that fails, 0 for none
-	pages  int
+	refs      []model.StorageRef
+	failAt    int // page number that fails, 0 for none
+	emptyPage int // page number that comes back empty but with a bookmark, 0 for none
+	pages     int
 }
 
 func (l *ledger) ListStorageRefs(_ context.Context, req model.PageRequest) (model.StorageRefPage, error) {
@@ -38,9 +40,13 @@ func (l *ledger) ListStorageRefs(_ context.Context, req model.PageRequest) (mode
 	start := 0
 	if req.Bookmark != "" {
 		var err error
-		if start, err = strconv.Atoi(req.Bookmark); err != nil {
+		// An empty page's bookmark ("n+") resumes where it was.
+		if start, err = strconv.Atoi(strings.TrimRight(req.Bookmark, "+")); err != nil {
 			return model.StorageRefPage{}, model.Errorf(model.CodeInvalidArgument, "bad bookmark %q", req.Bookmark)
 		}
+	}
+	if l.pages == l.emptyPage {
+		return model.StorageRefPage{Items: []model.StorageRef{}, Bookmark: req.Bookmark + "+"}, nil
 	}
 	end := min(start+size, len(l.refs))
 	p := model.StorageRefPage{Items: l.refs[start:end]}
@@ -152,6 +158,23 @@ func TestLedgerFailureHalfwayDeletesNothing(t *testing.T) {
 	}
 	_, err := gc.Run(context.Background(), f.store, &ledger{refs: refs, failAt: 2}, gc.Options{Delete: true})
 	require.ErrorContains(t, err, "page 2")
+	for _, r := range refs {
+		require.True(t, f.exists(t, r.StorageRef))
+	}
+}
+
+// A page can come back empty with a bookmark to go on from; the collector
+// must read on, or the references after it would look unreferenced.
+func TestEmptyLedgerPageDoesNotEndTheListing(t *testing.T) {
+	f := newFixture(t)
+	var refs []model.StorageRef
+	for i := range 7 {
+		refs = append(refs, ref("D"+strconv.Itoa(i), 1, f.put(t, "doc "+strconv.Itoa(i), 48*time.Hour), false))
+	}
+	rep, err := gc.Run(context.Background(), f.store, &ledger{refs: refs, emptyPage: 2}, gc.Options{Delete: true, PageSize: 2})
+	require.NoError(t, err)
+	require.Equal(t, 7, rep.LedgerRefs)
+	require.Zero(t, rep.Deleted())
 	for _, r := range refs {
 		require.True(t, f.exists(t, r.StorageRef))
 	}
