@@ -96,8 +96,8 @@ func TestAnIdemixOrGarbageCreatorIsRefused(t *testing.T) {
 	require.Equal(t, model.CodeForbidden, model.ParseCode(resp.GetMessage()))
 }
 
-// FuzzTransactions calls any transaction with any arguments as a registered
-// patient: the chaincode must never panic (ledgersim turns a panic into a
+// FuzzTransactions calls any transaction with any arguments as any caller kind
+// of the matrix: the chaincode must never panic (ledgersim turns a panic into a
 // message without a code), every error must start with a code, and a failed
 // call must write nothing.
 func FuzzTransactions(f *testing.F) {
@@ -112,13 +112,13 @@ func FuzzTransactions(f *testing.F) {
 		{model.TxCheckAccess, `{"documentId":"\u0000"}`, ""},
 		{"", "", ""},
 	}
-	for _, s := range seeds {
-		f.Add(s[0], s[1], s[2])
+	for i, s := range seeds {
+		f.Add(uint8(i), s[0], s[1], s[2])
 	}
 	c := newCast(f)
-	f.Fuzz(func(t *testing.T, fn, arg1, arg2 string) {
+	f.Fuzz(func(t *testing.T, who uint8, fn, arg1, arg2 string) {
 		c.tb = t
-		p := c.params(c.p1, fn)
+		p := c.params(c.callerOf(callerKinds[int(who)%len(callerKinds)]), fn)
 		if arg1 != "" || arg2 != "" {
 			p.Args = append(p.Args, []byte(arg1))
 		}
