@@ -106,10 +106,21 @@ type NewVersion struct {
 // Upload stores a new document's content and registers it on the ledger.
 // The content is streamed once: hashed while it is written, in constant
 // memory. If registration is refused, the blob (and its wrapped key) is
-// removed again unless the same bytes were stored before this upload, so a
-// refused upload leaves nothing behind; if its outcome is unknown (the
-// commit status never came), the blob stays for the record that may exist.
-// Bad input is refused before anything is stored.
+// removed again unless the store reports that the same bytes were stored
+// before this upload (blob.Object.Existed), so a refused upload leaves
+// nothing behind; if its outcome is unknown (the commit status never came),
+// the blob stays for the record that may exist. Bad input is refused before
+// anything is stored.
+//
+// One race remains without encryption: two uploads of identical plaintext
+// at about the same time. If the first one's Put publishes before the
+// second one's, the first is told the bytes are new; should its
+// registration then be refused after the second registered, its clean-up
+// deletes the bytes the second record references (Download then fails with
+// a not-found error until the content is uploaded again). The store cannot
+// tell the two apart, and the ledger does not know which references are
+// being registered. Encrypted uploads never share bytes (each version has
+// its own data key), so they are not exposed.
 func (d *Documents) Upload(ctx context.Context, doc NewDocument) (model.Document, error) {
 	tx := model.TxRegisterDocument
 	if err := checkID(tx, "document id", doc.DocumentID); err != nil {
@@ -190,30 +201,17 @@ func (d *Documents) storeAndRegister(ctx context.Context, tx, mediaType string, 
 			return model.Document{}, fmt.Errorf("sdk: seal content: %w", err)
 		}
 	}
-	// Sealed bytes are new by construction (fresh key); plain bytes may be
-	// stored already for another record, and must then survive a refusal.
-	var probe *existenceProbe
-	if d.sealer == nil {
-		probe = newExistenceProbe(ctx, d.store, stream)
-		stream = probe
-	}
 	obj, err := d.store.Put(ctx, stream)
-	if probe != nil {
-		probe.stop()
-	}
 	if err != nil {
 		if errors.Is(err, errTooLarge) || errors.Is(err, errSizeMismatch) {
 			return model.Document{}, invalidArgument(tx, "%v", err)
 		}
 		return model.Document{}, fmt.Errorf("sdk: store content: %w", err)
 	}
-	existed := probe != nil && probe.existed()
-	if probe != nil && probe.sum != obj.SHA256 && !existed {
-		// A store that hashes differently from what it was given is broken;
-		// never register what it reports.
-		derr := d.store.Delete(context.WithoutCancel(ctx), obj.Ref)
-		return model.Document{}, errors.Join(fmt.Errorf("sdk: store reported sha256 %s for content hashing to %s", obj.SHA256, probe.sum), cleanupErr(obj.Ref, derr))
-	}
+	// Sealed bytes are new by construction (fresh data key); plain bytes may
+	// be stored already for another record, and must then survive a refusal.
+	// The store says which, as it publishes (blob.Object.Existed).
+	existed := obj.Existed
 	if d.sealer != nil {
 		if err := d.keys.PutKey(ctx, obj.Ref, wrappedKey); err != nil {
 			delErr := d.store.Delete(context.WithoutCancel(ctx), obj.Ref)

@@ -2,15 +2,12 @@ package sdk
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"io"
 	"testing"
 	"testing/iotest"
 
-	"github.com/medledger/medledger/sdk/blob"
 	"github.com/stretchr/testify/require"
 )
 
@@ -75,49 +72,4 @@ func TestLimitReaderStopsOversizedAndMisdeclaredContent(t *testing.T) {
 			require.ErrorIs(t, err, tc.err)
 		})
 	}
-}
-
-func TestExistenceProbeTellsStoredContentFromNew(t *testing.T) {
-	ctx := context.Background()
-	store := blob.NewMemoryStore()
-	old := bytes.Repeat([]byte("old"), 200000) // several probe buffers
-	_, err := store.Put(ctx, bytes.NewReader(old))
-	require.NoError(t, err)
-
-	for _, tc := range []struct {
-		name    string
-		content []byte
-		existed bool
-	}{
-		{"stored before", old, true},
-		{"new", []byte("brand new"), false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			p := newExistenceProbe(ctx, store, iotest.HalfReader(bytes.NewReader(tc.content)))
-			obj, err := store.Put(ctx, p)
-			p.stop()
-			require.NoError(t, err)
-			require.Equal(t, tc.existed, p.existed())
-			require.Equal(t, obj.SHA256, p.sum)
-		})
-	}
-}
-
-// failingStatStore fails Stat, as an unreachable store would.
-type failingStatStore struct{ *blob.MemoryStore }
-
-func (failingStatStore) Stat(context.Context, string) (blob.Object, error) {
-	return blob.Object{}, errors.New("connection refused")
-}
-
-func TestExistenceProbeStoresNothingWhenItCannotTell(t *testing.T) {
-	ctx := context.Background()
-	store := failingStatStore{blob.NewMemoryStore()}
-	p := newExistenceProbe(ctx, store, bytes.NewReader([]byte("content")))
-	_, err := store.Put(ctx, p)
-	p.stop()
-	require.ErrorContains(t, err, "connection refused")
-	n := 0
-	require.NoError(t, store.Walk(ctx, func(blob.Object) error { n++; return nil }))
-	require.Zero(t, n)
 }

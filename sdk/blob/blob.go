@@ -32,6 +32,17 @@ type Object struct {
 	Size int64
 	// ModTime is when the object was stored.
 	ModTime time.Time
+	// Existed is set by Put: an object with the same bytes was already
+	// stored before this Put published its copy. Stat and Walk leave it
+	// false. A caller that must undo its Put (the SDK after a refused
+	// registration) deletes the object only when Existed is false, since
+	// another record may reference an object that existed.
+	//
+	// Existed describes the moment of publishing only: a second Put of the
+	// same bytes that publishes after this one sees true, but this one
+	// still says false, so two uploads of identical bytes racing each other
+	// can both believe the object is theirs (see sdk.Documents.Upload).
+	Existed bool
 }
 
 // Store is a content-addressed object store: Put stores a stream under a
@@ -42,8 +53,10 @@ type Object struct {
 // partly written object under its reference (a reader sees all of it or
 // ErrNotFound), and must stream: memory use may not grow with object size.
 type Store interface {
-	// Put reads r to EOF, stores its bytes and returns the object. If r
-	// fails or ctx ends before EOF, nothing is left stored.
+	// Put reads r to EOF, stores its bytes and returns the object, with
+	// Existed telling whether the same bytes were stored already (checked
+	// as close to publishing as the store allows). If r fails or ctx ends
+	// before EOF, nothing is left stored.
 	Put(ctx context.Context, r io.Reader) (Object, error)
 	// Get opens the object named by ref for reading.
 	Get(ctx context.Context, ref string) (io.ReadCloser, error)

@@ -114,6 +114,17 @@ func (s *FileStore) Put(ctx context.Context, r io.Reader) (Object, error) {
 	}
 	ref := RefOf(sum)
 	name := filepath.Join(s.dir, ref[len(RefPrefix):])
+	// Whether the bytes were stored before: asked just before the rename,
+	// which still happens (an identical complete copy replaces the old one
+	// and renews its mtime, which garbage collection's grace period relies
+	// on). A Put that cannot tell stores nothing: its caller could
+	// otherwise delete another record's content.
+	existed := false
+	if _, err := os.Lstat(name); err == nil {
+		existed = true
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return Object{}, fmt.Errorf("blob: check whether %s is stored: %w", ref, err)
+	}
 	if err := os.Rename(tmp.Name(), name); err != nil {
 		return Object{}, fmt.Errorf("blob: publish %s: %w", ref, err)
 	}
@@ -125,7 +136,7 @@ func (s *FileStore) Put(ctx context.Context, r io.Reader) (Object, error) {
 	if err != nil {
 		return Object{}, fmt.Errorf("blob: stat %s after put: %w", ref, err)
 	}
-	return Object{Ref: ref, SHA256: ref[len(RefPrefix):], Size: n, ModTime: info.ModTime()}, nil
+	return Object{Ref: ref, SHA256: ref[len(RefPrefix):], Size: n, ModTime: info.ModTime(), Existed: existed}, nil
 }
 
 // Get implements Store. The returned reader fails once ctx ends.

@@ -45,9 +45,10 @@ func (s *MemoryStore) Put(ctx context.Context, r io.Reader) (Object, error) {
 	hexSum := ref[len(RefPrefix):]
 	o := memObject{data: buf.Bytes(), modTime: s.now()}
 	s.mu.Lock()
+	_, existed := s.objects[hexSum]
 	s.objects[hexSum] = o
 	s.mu.Unlock()
-	return Object{Ref: ref, SHA256: hexSum, Size: n, ModTime: o.modTime}, nil
+	return Object{Ref: ref, SHA256: hexSum, Size: n, ModTime: o.modTime, Existed: existed}, nil
 }
 
 // Get implements Store.

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		{"PutThenGetStatDelete", testPutGetStatDelete},
 		{"EmptyObject", testEmptyObject},
 		{"SameBytesSameRefOneObject", testSameBytesSameRef},
+		{"PutReportsWhetherTheBytesExisted", testPutReportsExisted},
 		{"MissingObjectIsErrNotFound", testMissingObject},
 		{"InvalidRefIsRefused", testInvalidRef},
 		{"ConcurrentWritersOfSameContent", testConcurrentWriters},
@@ -117,6 +118,52 @@ func testSameBytesSameRef(t *testing.T, s blob.Store) {
 	require.NoError(t, err)
 	require.Equal(t, a.Ref, b.Ref)
 	require.Equal(t, []string{a.Ref}, walkRefs(t, s))
+}
+
+// testPutReportsExisted holds the contract the SDK's clean-up relies on: a
+// Put says whether the same bytes were stored before it, so a caller undoing
+// its upload never deletes an object someone else stored; Stat and Walk
+// never claim it.
+func testPutReportsExisted(t *testing.T, s blob.Store) {
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		data []byte
+	}{
+		{"small", []byte("radiology report")},
+		{"multipart", generate(6<<20+5, 9)}, // over S3's part minimum: the copy path
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			first, err := s.Put(ctx, bytes.NewReader(tc.data))
+			require.NoError(t, err)
+			require.False(t, first.Existed, "the first Put of new bytes")
+
+			other, err := s.Put(ctx, bytes.NewReader(append(bytes.Clone(tc.data), '!')))
+			require.NoError(t, err)
+			require.False(t, other.Existed, "different bytes are new too")
+
+			second, err := s.Put(ctx, bytes.NewReader(tc.data))
+			require.NoError(t, err)
+			require.True(t, second.Existed, "a second Put of the same bytes")
+			require.Equal(t, first.Ref, second.Ref)
+			require.Equal(t, first.Size, second.Size)
+
+			st, err := s.Stat(ctx, first.Ref)
+			require.NoError(t, err)
+			require.False(t, st.Existed, "Stat leaves Existed false")
+			require.NoError(t, s.Walk(ctx, func(o blob.Object) error {
+				require.False(t, o.Existed, "Walk leaves Existed false")
+				return nil
+			}))
+
+			require.NoError(t, s.Delete(ctx, first.Ref))
+			again, err := s.Put(ctx, bytes.NewReader(tc.data))
+			require.NoError(t, err)
+			require.False(t, again.Existed, "after Delete the bytes are new again")
+			require.Equal(t, tc.data, readAll(t, s, again.Ref))
+		})
+	}
 }
 
 func testMissingObject(t *testing.T, s blob.Store) {

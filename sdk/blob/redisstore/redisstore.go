@@ -165,8 +165,12 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blob.Object, error) {
 	key := s.objKey(sum)
 	// Rewriting an object that exists replaces it with identical bytes and
 	// renews its time, which the garbage collector's grace period relies on.
+	// EXISTS runs inside the same MULTI/EXEC, so it sees the key exactly as
+	// the RENAME found it: no other client's Put or Delete falls between.
+	var existed *redis.IntCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, tmp, metaField, m.String())
+		existed = p.Exists(ctx, key)
 		p.Rename(ctx, tmp, key)
 		p.Persist(ctx, key)
 		return nil
@@ -175,7 +179,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blob.Object, error) {
 		return blob.Object{}, s.wrap("publish", blob.RefPrefix+sum, err)
 	}
 	published = true
-	return blob.Object{Ref: blob.RefPrefix + sum, SHA256: sum, Size: size, ModTime: m.modTime}, nil
+	return blob.Object{Ref: blob.RefPrefix + sum, SHA256: sum, Size: size, ModTime: m.modTime, Existed: existed.Val() == 1}, nil
 }
 
 func (s *Store) stat(ctx context.Context, op, ref string) (string, meta, error) {

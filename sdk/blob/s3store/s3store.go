@@ -174,13 +174,17 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (blob.Object, error) {
 			return blob.Object{}, fmt.Errorf("s3store: put: %w", err)
 		}
 		sum := hex.EncodeToString(h.Sum(nil))
+		existed, err := s.exists(ctx, sum)
+		if err != nil {
+			return blob.Object{}, err
+		}
 		// The request is signed over the content's SHA-256, which the
 		// server checks against the body it receives.
 		opts := minio.PutObjectOptions{DisableContentSha256: true}
 		if _, err := s.core.PutObject(ctx, s.bucket, s.key(sum), bytes.NewReader(buf[:n]), int64(n), "", sum, opts); err != nil {
 			return blob.Object{}, s.wrap("put", blob.RefPrefix+sum, err)
 		}
-		return s.Stat(ctx, blob.RefPrefix+sum)
+		return s.published(ctx, sum, existed)
 	}
 	return s.putMultipart(ctx, r, h, buf, n)
 }
@@ -233,6 +237,10 @@ func (s *Store) putMultipart(ctx context.Context, r io.Reader, h hash.Hash, buf 
 	defer s.removeQuietly(ctx, tmp)
 
 	sum := hex.EncodeToString(h.Sum(nil))
+	existed, err := s.exists(ctx, sum)
+	if err != nil {
+		return blob.Object{}, err
+	}
 	// One server-side copy up to S3's 5 GiB copy limit, a multipart copy
 	// above it. The copy also renews the object's modification time, which
 	// the garbage collector's grace period relies on.
@@ -246,7 +254,32 @@ func (s *Store) putMultipart(ctx context.Context, r io.Reader, h hash.Hash, buf 
 	if err != nil {
 		return blob.Object{}, s.wrap("publish", blob.RefPrefix+sum, err)
 	}
-	return s.Stat(ctx, blob.RefPrefix+sum)
+	return s.published(ctx, sum, existed)
+}
+
+// exists asks, just before the final PUT or copy, whether the object is
+// stored already (blob.Object.Existed). S3 has no conditional publish that
+// also refreshes the modification time, so this is a separate HEAD: a Put
+// of the same bytes by another client between the two is not seen. A Put
+// that cannot tell stores nothing, since its caller could otherwise delete
+// another record's content.
+func (s *Store) exists(ctx context.Context, sum string) (bool, error) {
+	_, err := s.client.StatObject(ctx, s.bucket, s.key(sum), minio.StatObjectOptions{})
+	if err == nil {
+		return true, nil
+	}
+	werr := s.wrap("check", blob.RefPrefix+sum, err)
+	if errors.Is(werr, blob.ErrNotFound) {
+		return false, nil
+	}
+	return false, werr
+}
+
+// published describes the object a Put just published.
+func (s *Store) published(ctx context.Context, sum string, existed bool) (blob.Object, error) {
+	obj, err := s.Stat(ctx, blob.RefPrefix+sum)
+	obj.Existed = existed
+	return obj, err
 }
 
 // partOptions signs a part over its SHA-256 on plain HTTP, where nothing
