@@ -15,6 +15,7 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/medledger/medledger/chaincode/model"
 	"github.com/medledger/medledger/sdk/blob"
+	"github.com/medledger/medledger/sdk/seal"
 )
 
 // DefaultMaxDocumentSize bounds an uploaded document's content unless
@@ -25,28 +26,89 @@ const DefaultMaxDocumentSize int64 = 4 << 30
 // blob.Store, and keeps the ledger in step: Upload stores then registers,
 // Open and Download audit (AccessDocument) then read and verify. It is safe
 // for concurrent use.
+//
+// Contents are encrypted at rest unless WithoutEncryption says otherwise.
 type Documents struct {
 	client  *Client
 	store   blob.Store
 	sealer  blob.Sealer
 	keys    blob.KeyStore
 	maxSize int64
+
+	// What the options asked for; NewDocuments settles it.
+	encryption encryptionChoice
+	keyDir     string
 }
+
+type encryptionChoice int
+
+const (
+	encryptionDefault encryptionChoice = iota // the local keyset and key store
+	encryptionGiven                           // WithEncryption
+	encryptionKeyDir                          // WithKeyDir
+	encryptionOff                             // WithoutEncryption
+)
 
 // DocumentsOption configures Documents.
 type DocumentsOption func(*Documents) error
 
+func (d *Documents) chooseEncryption(c encryptionChoice, option string) error {
+	if d.encryption != encryptionDefault && d.encryption != c {
+		return fmt.Errorf("sdk: %s conflicts with an earlier encryption option (WithEncryption, WithKeyDir and WithoutEncryption exclude each other)", option)
+	}
+	d.encryption = c
+	return nil
+}
+
 // WithEncryption seals every uploaded version with its own data key before
 // it reaches the store and keeps the wrapped key in keys under the blob's
 // reference; downloads open it again. The ledger hash is over the sealed
-// bytes. Package seal provides both.
+// bytes. Package seal provides both (for example seal.New with a KMS key
+// provider). Without any encryption option NewDocuments encrypts anyway,
+// with the local defaults described there.
 func WithEncryption(sealer blob.Sealer, keys blob.KeyStore) DocumentsOption {
 	return func(d *Documents) error {
 		if sealer == nil || keys == nil {
 			return errors.New("sdk: WithEncryption needs both a Sealer and a KeyStore")
 		}
+		if err := d.chooseEncryption(encryptionGiven, "WithEncryption"); err != nil {
+			return err
+		}
 		d.sealer, d.keys = sealer, keys
 		return nil
+	}
+}
+
+// WithKeyDir keeps the default encryption but puts its files under dir: the
+// key-encryption keyset in dir/kek.json (created on first use, owner-only)
+// and the wrapped data keys in dir/keys. Tests and examples use it so they
+// never write into the user's configuration folder.
+func WithKeyDir(dir string) DocumentsOption {
+	return func(d *Documents) error {
+		if dir == "" {
+			return errors.New("sdk: WithKeyDir needs a folder")
+		}
+		if err := d.chooseEncryption(encryptionKeyDir, "WithKeyDir"); err != nil {
+			return err
+		}
+		d.keyDir = dir
+		return nil
+	}
+}
+
+// WithoutEncryption stores contents as they are, for deployments whose
+// store already encrypts at rest with keys the hospital controls.
+//
+// What that changes for privacy: anyone who can read the store (its
+// administrators, backups, a stolen disk) reads the documents; the SHA-256
+// registered on the ledger is then over the plaintext, so anyone with ledger
+// access can confirm a guess of a document's content (a form letter, a
+// typical lab report) by hashing it, and can see that two documents are
+// identical (they also share one blob); and erasure deletes the blob but has
+// no key to shred, so copies in backups stay readable until they expire.
+func WithoutEncryption() DocumentsOption {
+	return func(d *Documents) error {
+		return d.chooseEncryption(encryptionOff, "WithoutEncryption")
 	}
 }
 
@@ -62,8 +124,26 @@ func WithMaxDocumentSize(n int64) DocumentsOption {
 	}
 }
 
+// DefaultKeyDir is the folder of the default encryption's files: the
+// folder of seal.DefaultKeysetPath(), <user config dir>/medledger (for
+// example ~/.config/medledger on Linux), holding kek.json and keys/.
+func DefaultKeyDir() (string, error) {
+	p, err := seal.DefaultKeysetPath()
+	if err != nil {
+		return "", fmt.Errorf("sdk: default encryption: %w", err)
+	}
+	return filepath.Dir(p), nil
+}
+
 // NewDocuments returns Documents that store contents in store and act on
 // the ledger as c's identity.
+//
+// Contents are encrypted at rest by default: without an encryption option
+// it uses seal.New(seal.NewLocalKeyProvider(seal.DefaultKeysetPath())) and
+// a seal.FileKeyStore in the keys folder beside that keyset (see
+// DefaultKeyDir; the keyset is created on the first upload or download, the
+// keys folder now). WithKeyDir moves both, WithEncryption replaces them
+// (for example with a KMS), WithoutEncryption turns encryption off.
 func NewDocuments(c *Client, store blob.Store, opts ...DocumentsOption) (*Documents, error) {
 	if c == nil || store == nil {
 		return nil, errors.New("sdk: NewDocuments needs a Client and a blob.Store")
@@ -74,7 +154,39 @@ func NewDocuments(c *Client, store blob.Store, opts ...DocumentsOption) (*Docume
 			return nil, err
 		}
 	}
+	switch d.encryption {
+	case encryptionDefault:
+		dir, err := DefaultKeyDir()
+		if err != nil {
+			return nil, fmt.Errorf("%w (pass WithKeyDir, WithEncryption or WithoutEncryption)", err)
+		}
+		d.keyDir = dir
+		fallthrough
+	case encryptionKeyDir:
+		sealer, keys, err := localEncryption(d.keyDir)
+		if err != nil {
+			return nil, err
+		}
+		d.sealer, d.keys = sealer, keys
+	}
 	return d, nil
+}
+
+// localEncryption is the default encryption with its files under dir.
+func localEncryption(dir string) (blob.Sealer, blob.KeyStore, error) {
+	kp, err := seal.NewLocalKeyProvider(filepath.Join(dir, "kek.json"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("sdk: default encryption: %w", err)
+	}
+	sealer, err := seal.New(kp)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sdk: default encryption: %w", err)
+	}
+	keys, err := seal.NewFileKeyStore(filepath.Join(dir, "keys"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("sdk: default encryption: %w", err)
+	}
+	return sealer, keys, nil
 }
 
 // Encrypted reports whether d seals contents before storing them.

@@ -122,7 +122,10 @@ func ExampleDocuments_Upload() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	docs, err := sdk.NewDocuments(patient, store) // add sdk.WithEncryption(sealer, keys) to encrypt at rest
+	// Encrypted at rest by default, with the keyset and wrapped keys under
+	// sdk.DefaultKeyDir(); sdk.WithKeyDir, sdk.WithEncryption (a KMS) or
+	// sdk.WithoutEncryption change that.
+	docs, err := sdk.NewDocuments(patient, store)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -44,7 +45,13 @@ func main() {
 	connection := flag.String("connection", "", "connection file of the network (required)")
 	msp := flag.String("msp", "", "MSP ID of the hospital (required)")
 	identity := flag.String("identity", "", "name of the hospital admin's identity in the connection file (required; an org admin, not the solution admin)")
-	keys := flag.String("keys", "", "folder of wrapped data keys (FileKeyStore); their keys go with the blobs")
+	// The SDK encrypts by default and keeps wrapped keys there, so that is
+	// where a deleted blob's key is too, unless the uploads said otherwise.
+	defaultKeys := ""
+	if dir, err := sdk.DefaultKeyDir(); err == nil {
+		defaultKeys = filepath.Join(dir, "keys")
+	}
+	keys := flag.String("keys", defaultKeys, "folder of wrapped data keys (FileKeyStore); their keys go with the blobs. Default: the SDK's default encryption's (sdk.WithKeyDir(dir) puts them in dir/keys); -keys= for stores written WithoutEncryption")
 	grace := flag.Duration("grace", gc.DefaultGrace, "keep unreferenced blobs younger than this")
 	del := flag.Bool("delete", false, "really delete (default: dry run, print only)")
 	timeout := flag.Duration("timeout", 30*time.Minute, "give up after this long")

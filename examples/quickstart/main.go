@@ -6,6 +6,10 @@
 // access log and revokes the consent; the doctor is refused again and opens
 // emergency access, which the patient, recovered, ends.
 //
+// Contents are encrypted at rest, as the SDK does by default; the keys go to
+// a temporary folder unless -keys names one (keep it with -blobs, or the
+// blobs cannot be read again).
+//
 // By default it starts the embedded development network in process:
 //
 //	go run ./examples/quickstart
@@ -20,6 +24,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,12 +44,13 @@ import (
 func main() {
 	connection := flag.String("connection", "", "connection file of a running network (default: start the embedded network in process)")
 	blobs := flag.String("blobs", "", "folder for document contents (default: a temporary folder, removed at the end)")
+	keys := flag.String("keys", "", "folder for the encryption keyset and wrapped data keys, apart from the blobs (default: a temporary folder, removed at the end)")
 	timeout := flag.Duration("timeout", 2*time.Minute, "give up after this long")
 	flag.Parse()
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	if err := run(ctx, *connection, *blobs, os.Stdout); err != nil {
+	if err := run(ctx, *connection, *blobs, *keys, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "\nquickstart failed:", err)
 		os.Exit(1)
 	}
@@ -54,8 +61,9 @@ type story struct {
 	out  io.Writer
 	step int
 
-	net   *sdktest.Network
-	store blob.Store
+	net    *sdktest.Network
+	store  blob.Store
+	keyDir string
 
 	sol, admin1, admin2 *sdk.Client
 	doctor1, patient    *actor
@@ -70,7 +78,10 @@ type actor struct {
 	docs *sdk.Documents
 }
 
-func run(ctx context.Context, connection, blobDir string, out io.Writer) error {
+// run plays the story. Contents are encrypted at rest, as the SDK does by
+// default, with the keyset and wrapped keys in keyDir rather than the
+// user's configuration folder.
+func run(ctx context.Context, connection, blobDir, keyDir string, out io.Writer) error {
 	tmp, err := os.MkdirTemp("", "medledger-quickstart-")
 	if err != nil {
 		return err
@@ -82,6 +93,9 @@ func run(ctx context.Context, connection, blobDir string, out io.Writer) error {
 	store, err := blob.NewFileStore(blobDir)
 	if err != nil {
 		return err
+	}
+	if keyDir == "" {
+		keyDir = filepath.Join(tmp, "keys")
 	}
 
 	var net *sdktest.Network
@@ -98,9 +112,9 @@ func run(ctx context.Context, connection, blobDir string, out io.Writer) error {
 		fmt.Fprintf(out, "MedLedger quickstart on %s (orgs %s)\n", connection, strings.Join(net.Profile.MSPIDs(), ", "))
 	}
 	defer net.Close()
-	fmt.Fprintf(out, "Document contents go to %s; the ledger keeps their hashes.\n", blobDir)
+	fmt.Fprintf(out, "Document contents go to %s, encrypted (keys in %s); the ledger keeps their hashes.\n", blobDir, keyDir)
 
-	s := &story{out: out, net: net, store: store}
+	s := &story{out: out, net: net, store: store, keyDir: keyDir}
 	defer s.close()
 	for _, step := range []func(context.Context) error{
 		s.onboardHospitals, s.registerStaff, s.uploadLabResult, s.refuseOtherHospital,
@@ -221,7 +235,7 @@ func (s *story) registerStaff(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("register %s: %w", r.id, err)
 		}
-		docs, err := sdk.NewDocuments(c, s.store)
+		docs, err := sdk.NewDocuments(c, s.store, sdk.WithKeyDir(s.keyDir))
 		if err != nil {
 			return err
 		}
@@ -252,6 +266,28 @@ func (s *story) uploadLabResult(ctx context.Context) error {
 	v := doc.Latest()
 	s.ok("%s v%d registered: %d bytes %s, sha256 %s…", doc.ID, v.Version, v.Size, v.MediaType, v.SHA256[:16])
 	s.ok("contents stored off the ledger as %s…", v.StorageRef[:23])
+	return s.showEncrypted(ctx, v)
+}
+
+// showEncrypted reads the stored bytes back, to show that the store holds
+// ciphertext and that the ledger's hash is over it, not over the plaintext.
+func (s *story) showEncrypted(ctx context.Context, v model.DocumentVersion) error {
+	rc, err := s.store.Get(ctx, v.StorageRef)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	stored, err := io.ReadAll(rc)
+	if err != nil {
+		return err
+	}
+	plainSum := sha256.Sum256(labResult)
+	storedSum := sha256.Sum256(stored)
+	if bytes.Contains(stored, labResult[:20]) || hex.EncodeToString(storedSum[:]) != v.SHA256 || hex.EncodeToString(plainSum[:]) == v.SHA256 {
+		return errors.New("the stored bytes are not the ciphertext the ledger's hash is over")
+	}
+	s.ok("encrypted at rest: the store holds %d bytes of ciphertext, not the %d-byte text; the ledger's sha256 is over the ciphertext (the text's is %s…)",
+		len(stored), len(labResult), hex.EncodeToString(plainSum[:])[:16])
 	return nil
 }
 

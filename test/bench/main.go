@@ -1,6 +1,9 @@
 // Command bench measures document upload and download through the SDK with
 // the filesystem store, next to `openssl dgst -sha256` on the same file, and
-// the peak resident memory of the uploading and downloading process.
+// the peak resident memory of the uploading and downloading process. It
+// measures plaintext uploads (sdk.WithoutEncryption), the figures issue 4
+// asks for; encrypted throughput, the SDK's default, is measured by
+// go run ./sdk/seal/sealbench.
 //
 //	go run ./test/bench                       # 1MiB,100MiB,1GiB
 //	go run ./test/bench -sizes 1MiB,100MiB
@@ -158,7 +161,7 @@ func runParent(sizeList, dir string, runs int) error {
 			float64(upPeak)/1024, float64(downPeak)/1024)
 		_ = os.Remove(src)
 	}
-	fmt.Println("upload: SDK Upload (stream into the store while hashing, fsync, rename, RegisterDocument committed)")
+	fmt.Println("upload: SDK Upload WithoutEncryption (plaintext; stream into the store while hashing, fsync, rename, RegisterDocument committed)")
 	fmt.Println("download: SDK Download (AccessDocument committed, stream while hashing into a temporary file, fsync, rename)")
 	fmt.Println("openssl: openssl dgst -sha256 on the same file; disk: the same file copied and fsynced, no hashing (the bound for any durable store)")
 	fmt.Printf("best of %d runs, page cache warm for all; peak: the highest VmHWM of the child processes\n", runs)
@@ -235,7 +238,9 @@ func runChild(mode, connection, storeDir, file, docID string) error {
 	if err != nil {
 		return err
 	}
-	docs, err := sdk.NewDocuments(c, store, sdk.WithMaxDocumentSize(model.MaxDocumentSize))
+	// Plaintext, as issue 4's benchmark asks (hashing against openssl dgst);
+	// the SDK encrypts by default, and sdk/seal/sealbench measures that.
+	docs, err := sdk.NewDocuments(c, store, sdk.WithoutEncryption(), sdk.WithMaxDocumentSize(model.MaxDocumentSize))
 	if err != nil {
 		return err
 	}

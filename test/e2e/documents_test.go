@@ -86,7 +86,7 @@ func TestConsentGovernsWhoReadsADocument(t *testing.T) {
 	require.False(t, decision.Allowed)
 	require.NotEmpty(t, decision.Reason)
 	counting := &countingStore{Store: w.store}
-	guarded, err := sdk.NewDocuments(doctor.client, counting)
+	guarded, err := sdk.NewDocuments(doctor.client, counting, sdk.WithoutEncryption())
 	require.NoError(t, err)
 	_, err = guarded.Open(ctx, docID, 0)
 	require.ErrorIs(t, err, sdk.ErrForbidden)
@@ -327,7 +327,7 @@ func TestBadUploadsAreRefusedBeforeAnythingIsStored(t *testing.T) {
 	ctx := testCtx(t)
 	p := w.h1Patient
 	before := stored(t)
-	small, err := sdk.NewDocuments(p.client, w.store, sdk.WithMaxDocumentSize(1000))
+	small, err := sdk.NewDocuments(p.client, w.store, sdk.WithoutEncryption(), sdk.WithMaxDocumentSize(1000))
 	require.NoError(t, err)
 	badID := w.id("bad")
 	valid := sdk.NewDocument{DocumentID: badID, PatientID: p.id(), Category: model.CategoryOther, MediaType: "text/plain"}

@@ -90,8 +90,9 @@ func TestEncryptedDocumentsRoundTripAndTheLedgerSeesOnlyCiphertext(t *testing.T)
 	require.NoError(t, err)
 	require.Equal(t, v2, onDisk)
 
-	// Without encryption configured, the same document reads as ciphertext
-	// that still matches the ledger: the hash is over what is stored.
+	// A client configured WithoutEncryption reads the same document as
+	// ciphertext that still matches the ledger: the hash is over what is
+	// stored.
 	plainR, err := w.h1Patient.docs.Open(ctx, docID, 1)
 	require.NoError(t, err)
 	sealed, err := io.ReadAll(plainR)
@@ -107,6 +108,52 @@ func TestEncryptedDocumentsRoundTripAndTheLedgerSeesOnlyCiphertext(t *testing.T)
 		require.ErrorIs(t, err, seal.ErrMissingKey)
 		require.False(t, stored(t)[ver.StorageRef])
 	}
+}
+
+// TestDocumentsEncryptByDefault uses no encryption option but WithKeyDir,
+// which only moves the default's keyset and key store out of the user's
+// configuration folder.
+func TestDocumentsEncryptByDefault(t *testing.T) {
+	ctx := testCtx(t)
+	keyDir := t.TempDir()
+	uploader, err := sdk.NewDocuments(w.h1Patient.client, w.store, sdk.WithKeyDir(keyDir))
+	require.NoError(t, err)
+	require.True(t, uploader.Encrypted())
+	docID := w.id("default-sealed")
+	body := content(docID)
+
+	doc, err := uploader.Upload(ctx, sdk.NewDocument{DocumentID: docID, PatientID: w.h1Patient.id(),
+		Category: model.CategoryLabResult, MediaType: "text/plain", Content: bytes.NewReader(body)})
+	require.NoError(t, err)
+	v := doc.Latest()
+	require.NotEqual(t, hexSHA(body), v.SHA256, "the ledger hash is over ciphertext")
+	h, err := blob.ParseRef(v.StorageRef)
+	require.NoError(t, err)
+	raw, err := os.ReadFile(filepath.Join(w.store.Dir(), h))
+	require.NoError(t, err)
+	require.Equal(t, v.SHA256, hexSHA(raw))
+	require.NotContains(t, string(raw), "MedLedger test content", "no plaintext at rest")
+	require.FileExists(t, filepath.Join(keyDir, "kek.json"))
+	keys, err := os.ReadDir(filepath.Join(keyDir, "keys"))
+	require.NoError(t, err)
+	require.Len(t, keys, 1)
+
+	// Another Documents on the same folder (another process of the same
+	// deployment) opens it.
+	reader, err := sdk.NewDocuments(w.h1Patient.client, w.store, sdk.WithKeyDir(keyDir))
+	require.NoError(t, err)
+	r, err := reader.Open(ctx, docID, 0)
+	require.NoError(t, err)
+	got, err := io.ReadAll(r)
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+	require.Equal(t, body, got)
+
+	// One with a keyset of its own cannot.
+	stranger, err := sdk.NewDocuments(w.h1Patient.client, w.store, sdk.WithKeyDir(t.TempDir()))
+	require.NoError(t, err)
+	_, err = stranger.Open(ctx, docID, 0)
+	require.ErrorIs(t, err, seal.ErrMissingKey)
 }
 
 func TestEncryptedDownloadFailsOnTamperingAndOnAMissingKey(t *testing.T) {

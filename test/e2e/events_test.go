@@ -197,7 +197,7 @@ func addVersionsConcurrently(t *testing.T, docID string, n int, adjust func(*sdk
 		c, err := w.net.Connect(ctx, w.h1Patient.mspID, w.h1Patient.name, adjust)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = c.Close() })
-		docs[i], err = sdk.NewDocuments(c, w.store)
+		docs[i], err = sdk.NewDocuments(c, w.store, sdk.WithoutEncryption())
 		require.NoError(t, err)
 		_, err = c.WhoAmI(ctx) // connect before the race starts
 		require.NoError(t, err)

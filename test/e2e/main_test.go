@@ -146,7 +146,10 @@ func setUp(ctx context.Context, net *sdktest.Network, tmp string) (*world, error
 		if err != nil {
 			return nil, err
 		}
-		docs, err := sdk.NewDocuments(c, store, sdk.WithMaxDocumentSize(8<<20))
+		// Plaintext: these members' tests are about hashes, tampering and
+		// shared bytes of the content itself; encryption_test.go covers the
+		// encrypted deployments (and the default).
+		docs, err := sdk.NewDocuments(c, store, sdk.WithoutEncryption(), sdk.WithMaxDocumentSize(8<<20))
 		if err != nil {
 			return nil, err
 		}
