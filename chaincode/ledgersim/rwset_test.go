@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
@@ -72,6 +73,46 @@ func TestResultsFromReadWriteSetRefusesWhatItCannotReplay(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ledgersim.ResultsFromReadWriteSet("tx", tt.b)
+			require.ErrorContains(t, err, tt.wantErr)
+		})
+	}
+}
+
+func TestKVRWSetOfAnUntouchedTransactionIsNil(t *testing.T) {
+	l := ledgersim.New()
+	b, err := simulate(t, l, func(*ledgersim.Stub) {}).KVRWSet()
+	require.NoError(t, err)
+	require.Nil(t, b)
+}
+
+func TestResultsFromKVRWSetReadsAnEmptyWrittenValueAsADelete(t *testing.T) {
+	b, err := proto.Marshal(&kvrwset.KVRWSet{Writes: []*kvrwset.KVWrite{{Key: "a"}, {Key: "b", Value: []byte("1")}}})
+	require.NoError(t, err)
+	res, err := ledgersim.ResultsFromKVRWSet("ns", "tx", b)
+	require.NoError(t, err)
+	require.Equal(t, "ns", res.Namespace)
+	require.Equal(t, "tx", res.TxID)
+	require.Equal(t, []ledgersim.KeyWrite{{Key: "a", IsDelete: true}, {Key: "b", Value: []byte("1")}}, res.Writes)
+}
+
+func TestResultsFromKVRWSetRefusesWhatItCannotReplay(t *testing.T) {
+	meta, err := proto.Marshal(&kvrwset.KVRWSet{MetadataWrites: []*kvrwset.KVMetadataWrite{{Key: "a"}}})
+	require.NoError(t, err)
+	merkle, err := proto.Marshal(&kvrwset.KVRWSet{RangeQueriesInfo: []*kvrwset.RangeQueryInfo{{StartKey: "a", EndKey: "b",
+		ReadsInfo: &kvrwset.RangeQueryInfo_ReadsMerkleHashes{ReadsMerkleHashes: &kvrwset.QueryReadsMerkleSummary{MaxDegree: 50}}}}})
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		b       []byte
+		wantErr string
+	}{
+		{"junk", []byte{0xff, 0xff}, "KV read-write set of tx"},
+		{"metadata writes", meta, "writes key metadata"},
+		{"merkle summary", merkle, "has a Merkle summary"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ledgersim.ResultsFromKVRWSet("ns", "tx", tt.b)
 			require.ErrorContains(t, err, tt.wantErr)
 		})
 	}

@@ -25,6 +25,7 @@ func sequenceKey(chaincode string) string { return "namespaces/fields/" + chainc
 // marshalResults turns a simulation's results into the TxReadWriteSet bytes a peer puts in
 // ChaincodeAction.Results: namespaces in lexical order ("_lifecycle" first), reads and writes
 // sorted by key (ledgersim already sorts them), range queries in execution order with raw reads.
+// ledgersim encodes the chaincode's own namespace; devnet adds the _lifecycle read and the order.
 func marshalResults(chaincode string, r *ledgersim.TxResults) ([]byte, error) {
 	lifecycle, err := deterministic.Marshal(&kvrwset.KVRWSet{Reads: []*kvrwset.KVRead{{
 		Key:     sequenceKey(chaincode),
@@ -37,54 +38,21 @@ func marshalResults(chaincode string, r *ledgersim.TxResults) ([]byte, error) {
 		DataModel: rwset.TxReadWriteSet_KV,
 		NsRwset:   []*rwset.NsReadWriteSet{{Namespace: lifecycleNamespace, Rwset: lifecycle}},
 	}
-	if r != nil && (len(r.Reads) > 0 || len(r.RangeQueries) > 0 || len(r.Writes) > 0) {
-		kv := &kvrwset.KVRWSet{}
-		for _, rd := range r.Reads {
-			kv.Reads = append(kv.Reads, kvRead(rd))
-		}
-		for _, rq := range r.RangeQueries {
-			raw := &kvrwset.QueryReads{}
-			for _, rd := range rq.Reads {
-				raw.KvReads = append(raw.KvReads, kvRead(rd))
-			}
-			kv.RangeQueriesInfo = append(kv.RangeQueriesInfo, &kvrwset.RangeQueryInfo{
-				StartKey:     rq.StartKey,
-				EndKey:       rq.EndKey,
-				ItrExhausted: rq.ItrExhausted,
-				ReadsInfo:    &kvrwset.RangeQueryInfo_RawReads{RawReads: raw},
-			})
-		}
-		for _, w := range r.Writes {
-			kv.Writes = append(kv.Writes, &kvrwset.KVWrite{Key: w.Key, IsDelete: w.IsDelete, Value: w.Value})
-		}
-		b, err := deterministic.Marshal(kv)
+	if r != nil {
+		b, err := r.KVRWSet()
 		if err != nil {
 			return nil, err
 		}
-		ns := &rwset.NsReadWriteSet{Namespace: chaincode, Rwset: b}
-		if chaincode < lifecycleNamespace {
-			txrw.NsRwset = append([]*rwset.NsReadWriteSet{ns}, txrw.NsRwset...)
-		} else {
-			txrw.NsRwset = append(txrw.NsRwset, ns)
+		if b != nil {
+			ns := &rwset.NsReadWriteSet{Namespace: chaincode, Rwset: b}
+			if chaincode < lifecycleNamespace {
+				txrw.NsRwset = append([]*rwset.NsReadWriteSet{ns}, txrw.NsRwset...)
+			} else {
+				txrw.NsRwset = append(txrw.NsRwset, ns)
+			}
 		}
 	}
 	return deterministic.Marshal(txrw)
-}
-
-func kvRead(rd ledgersim.KeyRead) *kvrwset.KVRead {
-	r := &kvrwset.KVRead{Key: rd.Key}
-	if rd.Version != nil {
-		r.Version = &kvrwset.Version{BlockNum: rd.Version.BlockNum, TxNum: rd.Version.TxNum}
-	}
-	return r
-}
-
-func keyRead(r *kvrwset.KVRead) ledgersim.KeyRead {
-	kr := ledgersim.KeyRead{Key: r.GetKey()}
-	if v := r.GetVersion(); v != nil {
-		kr.Version = &ledgersim.Version{BlockNum: v.GetBlockNum(), TxNum: v.GetTxNum()}
-	}
-	return kr
 }
 
 // unmarshalResults rebuilds the simulation results of one chaincode namespace from a
@@ -107,26 +75,13 @@ func unmarshalResults(chaincode, txID string, results []byte) (*ledgersim.TxResu
 		if len(ns.GetCollectionHashedRwset()) > 0 {
 			return nil, fmt.Errorf("private data collections are not supported")
 		}
-		kv := &kvrwset.KVRWSet{}
-		if err := proto.Unmarshal(ns.GetRwset(), kv); err != nil {
+		part, err := ledgersim.ResultsFromKVRWSet(chaincode, txID, ns.GetRwset())
+		if err != nil {
 			return nil, fmt.Errorf("bad read-write set of %q: %w", chaincode, err)
 		}
-		for _, r := range kv.GetReads() {
-			out.Reads = append(out.Reads, keyRead(r))
-		}
-		for _, rq := range kv.GetRangeQueriesInfo() {
-			q := ledgersim.RangeQuery{StartKey: rq.GetStartKey(), EndKey: rq.GetEndKey(), ItrExhausted: rq.GetItrExhausted()}
-			if rq.GetReadsMerkleHashes() != nil {
-				return nil, fmt.Errorf("range query merkle summaries are not supported")
-			}
-			for _, r := range rq.GetRawReads().GetKvReads() {
-				q.Reads = append(q.Reads, keyRead(r))
-			}
-			out.RangeQueries = append(out.RangeQueries, q)
-		}
-		for _, w := range kv.GetWrites() {
-			out.Writes = append(out.Writes, ledgersim.KeyWrite{Key: w.GetKey(), Value: w.GetValue(), IsDelete: w.GetIsDelete()})
-		}
+		out.Reads = append(out.Reads, part.Reads...)
+		out.RangeQueries = append(out.RangeQueries, part.RangeQueries...)
+		out.Writes = append(out.Writes, part.Writes...)
 	}
 	return out, nil
 }

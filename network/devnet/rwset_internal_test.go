@@ -69,3 +69,12 @@ func TestUnmarshalResultsRefusesAnotherApplicationNamespace(t *testing.T) {
 	_, err = unmarshalResults("medledger", "tx1", b)
 	require.ErrorContains(t, err, `read-write set touches namespace "other" besides "medledger"`)
 }
+
+// Fabric treats a written empty value as a delete; ledgersim decodes it so, and devnet with it.
+func TestUnmarshalResultsReadsAnEmptyWrittenValueAsADelete(t *testing.T) {
+	b, err := marshalResults("medledger", &ledgersim.TxResults{Writes: []ledgersim.KeyWrite{{Key: "a"}}})
+	require.NoError(t, err)
+	got, err := unmarshalResults("medledger", "tx1", b)
+	require.NoError(t, err)
+	require.Equal(t, []ledgersim.KeyWrite{{Key: "a", IsDelete: true}}, got.Writes)
+}
