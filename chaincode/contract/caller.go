@@ -73,6 +73,19 @@ func resolveCaller(stub shim.ChaincodeStubInterface) (caller, error) {
 	return c, nil
 }
 
+// resolveCallerAs is resolveCaller followed by requireRole: the opening of
+// every transaction that only some roles may call.
+func resolveCallerAs(stub shim.ChaincodeStubInterface, tx string, roles ...model.Role) (caller, error) {
+	who, err := resolveCaller(stub)
+	if err != nil {
+		return caller{}, err
+	}
+	if err := who.requireRole(tx, roles...); err != nil {
+		return caller{}, err
+	}
+	return who, nil
+}
+
 // requireRole refuses a caller whose role is not one of roles.
 func (c caller) requireRole(tx string, roles ...model.Role) error {
 	for _, r := range roles {

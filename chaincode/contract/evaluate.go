@@ -46,16 +46,8 @@ func (c *Contract) ListOrganizations(ctx contractapi.TransactionContextInterface
 	if _, err := resolveCaller(stub); err != nil {
 		return nil, err
 	}
-	out := model.OrganizationPage{Items: []model.Organization{}}
-	out.Bookmark, err = page(stub, objOrg, nil, size, in.Bookmark, func(_ []string, value []byte) error {
-		var o model.Organization
-		if err := decode(value, &o); err != nil {
-			return err
-		}
-		out.Items = append(out.Items, o)
-		return nil
-	})
-	return ptr(out, err)
+	items, bookmark, err := pageRecords[model.Organization](stub, objOrg, nil, size, in.Bookmark)
+	return ptr(model.OrganizationPage{Items: items, Bookmark: bookmark}, err)
 }
 
 // GetUser returns one user binding. Caller: a solution admin; a hospital admin
@@ -99,11 +91,8 @@ func (c *Contract) ListUsers(ctx contractapi.TransactionContextInterface, in mod
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxListUsers, model.RoleSolutionAdmin, model.RoleOrgAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxListUsers, model.RoleSolutionAdmin, model.RoleOrgAdmin); err != nil {
 		return nil, err
 	}
 	if who.Role == model.RoleOrgAdmin && in.OrgID != who.OrgID {
@@ -144,11 +133,8 @@ func (c *Contract) ListDocuments(ctx contractapi.TransactionContextInterface, in
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxListDocuments, model.RoleDoctor, model.RolePatient)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxListDocuments, model.RoleDoctor, model.RolePatient); err != nil {
 		return nil, err
 	}
 	patientID := in.PatientID
@@ -227,23 +213,12 @@ func (c *Contract) ListGrants(ctx contractapi.TransactionContextInterface, in mo
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxListGrants, model.RolePatient)
 	if err != nil {
 		return nil, err
 	}
-	if err := who.requireRole(model.TxListGrants, model.RolePatient); err != nil {
-		return nil, err
-	}
-	out := model.GrantPage{Items: []model.Grant{}}
-	out.Bookmark, err = page(stub, objGrant, []string{who.UserID}, size, in.Bookmark, func(_ []string, value []byte) error {
-		var g model.Grant
-		if err := decode(value, &g); err != nil {
-			return err
-		}
-		out.Items = append(out.Items, g)
-		return nil
-	})
-	return ptr(out, err)
+	items, bookmark, err := pageRecords[model.Grant](stub, objGrant, []string{who.UserID}, size, in.Bookmark)
+	return ptr(model.GrantPage{Items: items, Bookmark: bookmark}, err)
 }
 
 // ListReceivedGrants returns a page of the grants made to the caller
@@ -307,23 +282,12 @@ func listAudit(stub shim.ChaincodeStubInterface, tx, objectType string, in model
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, tx, roles...)
 	if err != nil {
 		return nil, err
 	}
-	if err := who.requireRole(tx, roles...); err != nil {
-		return nil, err
-	}
-	out := model.AuditPage{Items: []model.AuditEntry{}}
-	out.Bookmark, err = page(stub, objectType, []string{who.UserID}, size, in.Bookmark, func(_ []string, value []byte) error {
-		var e model.AuditEntry
-		if err := decode(value, &e); err != nil {
-			return err
-		}
-		out.Items = append(out.Items, e)
-		return nil
-	})
-	return ptr(out, err)
+	items, bookmark, err := pageRecords[model.AuditEntry](stub, objectType, []string{who.UserID}, size, in.Bookmark)
+	return ptr(model.AuditPage{Items: items, Bookmark: bookmark}, err)
 }
 
 // ListStorageRefs returns a page of the storage references of the caller's
@@ -335,23 +299,12 @@ func (c *Contract) ListStorageRefs(ctx contractapi.TransactionContextInterface, 
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxListStorageRefs, model.RoleOrgAdmin)
 	if err != nil {
 		return nil, err
 	}
-	if err := who.requireRole(model.TxListStorageRefs, model.RoleOrgAdmin); err != nil {
-		return nil, err
-	}
-	out := model.StorageRefPage{Items: []model.StorageRef{}}
-	out.Bookmark, err = page(stub, objStorageRef, []string{who.OrgID}, size, in.Bookmark, func(_ []string, value []byte) error {
-		var r model.StorageRef
-		if err := decode(value, &r); err != nil {
-			return err
-		}
-		out.Items = append(out.Items, r)
-		return nil
-	})
-	return ptr(out, err)
+	items, bookmark, err := pageRecords[model.StorageRef](stub, objStorageRef, []string{who.OrgID}, size, in.Bookmark)
+	return ptr(model.StorageRefPage{Items: items, Bookmark: bookmark}, err)
 }
 
 // page runs one paginated partial-key query and calls each for every hit,
@@ -384,6 +337,21 @@ func page(stub shim.ChaincodeStubInterface, objectType string, attrs []string, s
 		}
 	}
 	return meta.GetBookmark(), nil
+}
+
+// pageRecords is page for queries whose values are the records themselves:
+// it decodes each into a T. Items is never nil, so an empty page encodes as [].
+func pageRecords[T any](stub shim.ChaincodeStubInterface, objectType string, attrs []string, size int32, bookmark string) ([]T, string, error) {
+	items := []T{}
+	next, err := page(stub, objectType, attrs, size, bookmark, func(_ []string, value []byte) error {
+		var v T
+		if err := decode(value, &v); err != nil {
+			return err
+		}
+		items = append(items, v)
+		return nil
+	})
+	return items, next, err
 }
 
 func decode(raw []byte, v any) error {

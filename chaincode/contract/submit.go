@@ -65,11 +65,8 @@ func (c *Contract) AddSolutionAdmin(ctx contractapi.TransactionContextInterface,
 			return nil, err
 		}
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxAddSolutionAdmin, model.RoleSolutionAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxAddSolutionAdmin, model.RoleSolutionAdmin); err != nil {
 		return nil, err
 	}
 	mspID := in.MSPID
@@ -106,11 +103,8 @@ func (c *Contract) RemoveSolutionAdmin(ctx contractapi.TransactionContextInterfa
 	if err := checkID("userId", userID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxRemoveSolutionAdmin, model.RoleSolutionAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxRemoveSolutionAdmin, model.RoleSolutionAdmin); err != nil {
 		return nil, err
 	}
 	u, err := activeUserWithRole(stub, userID, model.RoleSolutionAdmin)
@@ -148,11 +142,8 @@ func (c *Contract) CreateOrganization(ctx contractapi.TransactionContextInterfac
 	if err := checkMSPID(in.MSPID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxCreateOrganization, model.RoleSolutionAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxCreateOrganization, model.RoleSolutionAdmin); err != nil {
 		return nil, err
 	}
 	var existing model.Organization
@@ -190,11 +181,8 @@ func setOrgStatus(stub shim.ChaincodeStubInterface, tx, orgID string, from, to m
 	if err := checkID("orgId", orgID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, tx, model.RoleSolutionAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(tx, model.RoleSolutionAdmin); err != nil {
 		return nil, err
 	}
 	org, err := getOrganization(stub, orgID)
@@ -226,11 +214,8 @@ func (c *Contract) AssignOrgAdmin(ctx contractapi.TransactionContextInterface, i
 	if err := checkID("orgId", in.OrgID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxAssignOrgAdmin, model.RoleSolutionAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxAssignOrgAdmin, model.RoleSolutionAdmin); err != nil {
 		return nil, err
 	}
 	org, err := getOrganization(stub, in.OrgID)
@@ -246,11 +231,8 @@ func (c *Contract) RemoveOrgAdmin(ctx contractapi.TransactionContextInterface, u
 	if err := checkID("userId", userID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxRemoveOrgAdmin, model.RoleSolutionAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxRemoveOrgAdmin, model.RoleSolutionAdmin); err != nil {
 		return nil, err
 	}
 	u, err := activeUserWithRole(stub, userID, model.RoleOrgAdmin)
@@ -275,11 +257,8 @@ func (c *Contract) RegisterUser(ctx contractapi.TransactionContextInterface, in 
 	if in.Role != model.RoleDoctor && in.Role != model.RolePatient {
 		return nil, invalid("role %q: a hospital admin registers %s or %s", in.Role, model.RoleDoctor, model.RolePatient)
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxRegisterUser, model.RoleOrgAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxRegisterUser, model.RoleOrgAdmin); err != nil {
 		return nil, err
 	}
 	return registerOrgUser(stub, who, who.org, in.UserID, in.Role, in.CertificatePEM, model.EventUserRegistered)
@@ -292,11 +271,8 @@ func (c *Contract) RemoveUser(ctx contractapi.TransactionContextInterface, userI
 	if err := checkID("userId", userID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxRemoveUser, model.RoleOrgAdmin)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxRemoveUser, model.RoleOrgAdmin); err != nil {
 		return nil, err
 	}
 	u, err := getUser(stub, userID)
@@ -327,11 +303,8 @@ func (c *Contract) RegisterDocument(ctx contractapi.TransactionContextInterface,
 	if err := checkRegisterDocument(in); err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxRegisterDocument, model.RoleDoctor, model.RolePatient)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxRegisterDocument, model.RoleDoctor, model.RolePatient); err != nil {
 		return nil, err
 	}
 	patient, err := getPatient(stub, in.PatientID)
@@ -422,11 +395,8 @@ func (c *Contract) EraseDocument(ctx contractapi.TransactionContextInterface, do
 	if err := checkID("documentId", documentID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxEraseDocument, model.RolePatient)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxEraseDocument, model.RolePatient); err != nil {
 		return nil, err
 	}
 	doc, err := getDocument(stub, documentID)
@@ -468,11 +438,8 @@ func (c *Contract) GrantConsent(ctx contractapi.TransactionContextInterface, in 
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxGrantConsent, model.RolePatient)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxGrantConsent, model.RolePatient); err != nil {
 		return nil, err
 	}
 	if err := checkGrantee(stub, in.Grantee, who.UserID); err != nil {
@@ -514,11 +481,8 @@ func (c *Contract) RevokeConsent(ctx contractapi.TransactionContextInterface, gr
 	if err := checkID("grantId", grantID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxRevokeConsent, model.RolePatient)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxRevokeConsent, model.RolePatient); err != nil {
 		return nil, err
 	}
 	var ref string
@@ -562,11 +526,8 @@ func (c *Contract) OpenEmergencyAccess(ctx contractapi.TransactionContextInterfa
 	if err := checkEmergency(in); err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCallerAs(stub, model.TxOpenEmergencyAccess, model.RoleDoctor)
 	if err != nil {
-		return nil, err
-	}
-	if err := who.requireRole(model.TxOpenEmergencyAccess, model.RoleDoctor); err != nil {
 		return nil, err
 	}
 	patient, err := getPatient(stub, in.PatientID)
