@@ -91,19 +91,8 @@ func Names(g model.Grant, c Caller) bool {
 // documents. Decide does not look at erasure: the contract refuses erased
 // documents with its own error before it asks.
 func Decide(doc model.Document, caller Caller, grants []model.Grant, now time.Time) model.AccessDecision {
-	if !caller.Active || caller.UserID == "" {
-		return deny(ReasonInactive)
-	}
-	switch caller.Role {
-	case model.RoleDoctor, model.RolePatient:
-	default:
-		return deny(ReasonAdmin)
-	}
-	if caller.Role == model.RolePatient && caller.UserID == doc.PatientID {
-		return model.AccessDecision{Allowed: true, Basis: model.BasisOwner}
-	}
-	if caller.UserID == doc.AuthorID {
-		return model.AccessDecision{Allowed: true, Basis: model.BasisAuthor}
+	if d, settled := ownerOrAuthor(doc, caller); settled {
+		return d
 	}
 	if g, ok := firstGrant(doc, caller, grants, now, model.ActionRead, model.GrantConsent); ok {
 		return model.AccessDecision{Allowed: true, Basis: model.BasisConsent, GrantID: g.ID}
@@ -149,21 +138,32 @@ func DecideRegister(doc model.Document, patient model.User, caller Caller, grant
 // DecideAddVersion answers whether caller may add a version to doc: the
 // patient or the document's original author, while active.
 func DecideAddVersion(doc model.Document, caller Caller) model.AccessDecision {
+	if d, settled := ownerOrAuthor(doc, caller); settled {
+		return d
+	}
+	return deny(ReasonNotAuthor)
+}
+
+// ownerOrAuthor is the rule reading and adding a version share: an inactive
+// caller or an administrator is refused, the document's patient and its
+// original author are allowed. settled is false when the caller is neither,
+// and the decision is left to the caller's own further rules.
+func ownerOrAuthor(doc model.Document, caller Caller) (d model.AccessDecision, settled bool) {
 	if !caller.Active || caller.UserID == "" {
-		return deny(ReasonInactive)
+		return deny(ReasonInactive), true
 	}
 	switch caller.Role {
 	case model.RoleDoctor, model.RolePatient:
 	default:
-		return deny(ReasonAdmin)
+		return deny(ReasonAdmin), true
 	}
 	if caller.Role == model.RolePatient && caller.UserID == doc.PatientID {
-		return model.AccessDecision{Allowed: true, Basis: model.BasisOwner}
+		return model.AccessDecision{Allowed: true, Basis: model.BasisOwner}, true
 	}
 	if caller.UserID == doc.AuthorID {
-		return model.AccessDecision{Allowed: true, Basis: model.BasisAuthor}
+		return model.AccessDecision{Allowed: true, Basis: model.BasisAuthor}, true
 	}
-	return deny(ReasonNotAuthor)
+	return model.AccessDecision{}, false
 }
 
 func firstGrant(doc model.Document, caller Caller, grants []model.Grant, now time.Time, action model.Action, kind model.GrantKind) (model.Grant, bool) {
