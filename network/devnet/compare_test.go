@@ -216,12 +216,7 @@ func playScenarios(t *testing.T, tg *target) map[string]string {
 	out["unknown endorsing org"] = outcome(err)
 
 	// Duplicate transaction id.
-	p, err := adminC.NewProposal("CreateOrganization", client.WithArguments(arg(model.CreateOrganizationInput{ID: "hospe", Name: "Hospital E", MSPID: org1})))
-	require.NoError(t, err)
-	raw, err := p.Bytes()
-	require.NoError(t, err)
-	sig, err := tg.ids[org1+"/admin"].SignDigest(p.Digest())
-	require.NoError(t, err)
+	_, raw, sig := signOffline(t, adminC, tg.ids[org1+"/admin"], "CreateOrganization", arg(model.CreateOrganizationInput{ID: "hospe", Name: "Hospital E", MSPID: org1}))
 	signed, err := admin.NewSignedProposal(raw, sig)
 	require.NoError(t, err)
 	tx, err := signed.Endorse()
@@ -271,7 +266,7 @@ func playScenarios(t *testing.T, tg *target) map[string]string {
 	out["unknown CA: commit status"] = outcome(err)
 
 	// A transaction envelope signed by someone else than its creator.
-	p, err = adminC.NewProposal("CreateOrganization", client.WithArguments(arg(model.CreateOrganizationInput{ID: "hospf", Name: "Hospital F", MSPID: org1})))
+	p, err := adminC.NewProposal("CreateOrganization", client.WithArguments(arg(model.CreateOrganizationInput{ID: "hospf", Name: "Hospital F", MSPID: org1})))
 	require.NoError(t, err)
 	tx, err = p.Endorse()
 	require.NoError(t, err)
@@ -297,12 +292,7 @@ func playScenarios(t *testing.T, tg *target) map[string]string {
 	out["unknown channel: commit status"] = outcome(err)
 
 	// Signature by someone else than the creator.
-	p, err = user2C.NewProposal("WhoAmI")
-	require.NoError(t, err)
-	raw, err = p.Bytes()
-	require.NoError(t, err)
-	sig, err = tg.ids[org2+"/admin"].SignDigest(p.Digest())
-	require.NoError(t, err)
+	_, raw, sig = signOffline(t, user2C, tg.ids[org2+"/admin"], "WhoAmI")
 	signed, err = user2.NewSignedProposal(raw, sig)
 	require.NoError(t, err)
 	_, err = signed.Evaluate()

@@ -51,6 +51,20 @@ func connectAs(t *testing.T, n *devnet.Network, id *pki.Identity, chaincode stri
 	return gw, gw.GetNetwork(n.Channel()).GetContract(chaincode)
 }
 
+// signOffline builds fn's proposal on c and signs its digest as signer, the way a client whose
+// key is held elsewhere does; signer need not be c's identity. The bytes and signature can be
+// sent again to replay the same transaction id.
+func signOffline(t *testing.T, c *client.Contract, signer *pki.Identity, fn string, args ...string) (p *client.Proposal, raw, sig []byte) {
+	t.Helper()
+	p, err := c.NewProposal(fn, client.WithArguments(args...))
+	require.NoError(t, err)
+	raw, err = p.Bytes()
+	require.NoError(t, err)
+	sig, err = signer.SignDigest(p.Digest())
+	require.NoError(t, err)
+	return p, raw, sig
+}
+
 // details returns the gateway ErrorDetail messages of a client error.
 func details(t *testing.T, err error) []*gateway.ErrorDetail {
 	t.Helper()
@@ -332,12 +346,7 @@ func TestDuplicateTransactionIDIsRefused(t *testing.T) {
 	id, err := n.Identity("Org1MSP", devnet.UserName)
 	require.NoError(t, err)
 
-	p, err := c.NewProposal("Put", client.WithArguments("dup", "1"))
-	require.NoError(t, err)
-	raw, err := p.Bytes()
-	require.NoError(t, err)
-	sig, err := id.SignDigest(p.Digest())
-	require.NoError(t, err)
+	p, raw, sig := signOffline(t, c, id, "Put", "dup", "1")
 
 	signed, err := gw.NewSignedProposal(raw, sig)
 	require.NoError(t, err)
@@ -412,12 +421,7 @@ func TestBadSignatureIsRefused(t *testing.T) {
 	gw, c := connect(t, n, "Org1MSP", devnet.UserName, "asset")
 	other, err := n.Identity("Org1MSP", devnet.AdminName)
 	require.NoError(t, err)
-	p, err := c.NewProposal("Put", client.WithArguments("k", "v"))
-	require.NoError(t, err)
-	raw, err := p.Bytes()
-	require.NoError(t, err)
-	sig, err := other.SignDigest(p.Digest()) // signed by someone else than the creator
-	require.NoError(t, err)
+	_, raw, sig := signOffline(t, c, other, "Put", "k", "v") // signed by someone else than the creator
 	signed, err := gw.NewSignedProposal(raw, sig)
 	require.NoError(t, err)
 	_, err = signed.Evaluate()
@@ -516,12 +520,7 @@ func TestRestartWithDataDirKeepsStateAndIdentities(t *testing.T) {
 	c := gw.GetNetwork(first.Channel()).GetContract("asset")
 	_, err = c.SubmitTransaction("Put", "kept", "yes")
 	require.NoError(t, err)
-	p, err := c.NewProposal("Increment", client.WithArguments("n"))
-	require.NoError(t, err)
-	raw, err := p.Bytes()
-	require.NoError(t, err)
-	sig, err := alice.SignDigest(p.Digest())
-	require.NoError(t, err)
+	_, raw, sig := signOffline(t, c, alice, "Increment", "n")
 	signed, err := gw.NewSignedProposal(raw, sig)
 	require.NoError(t, err)
 	tx, err := signed.Endorse()
