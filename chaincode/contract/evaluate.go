@@ -176,25 +176,13 @@ func (c *Contract) ListDocuments(ctx contractapi.TransactionContextInterface, in
 // exactly as AccessDocument would decide, without auditing. An erased
 // document is answered "not allowed" with the reason.
 func (c *Contract) CheckAccess(ctx contractapi.TransactionContextInterface, in model.AccessDocumentInput) (*model.AccessDecision, error) {
-	stub := ctx.GetStub()
-	if err := checkAccessInput(in); err != nil {
-		return nil, err
-	}
-	who, err := resolveCaller(stub)
+	a, err := attemptRead(ctx.GetStub(), in)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := getDocument(stub, in.DocumentID)
-	if err != nil {
-		return nil, err
-	}
-	now, err := txTime(stub)
-	if err != nil {
-		return nil, err
-	}
-	d, err := decideRead(stub, doc, who.Caller, now)
-	if err != nil || !d.Allowed {
-		return ptr(d, err)
+	doc, d := a.doc, a.decision
+	if !d.Allowed {
+		return &d, nil
 	}
 	if doc.Erased {
 		return &model.AccessDecision{Allowed: false, Reason: "document " + doc.ID + " was erased"}, nil

@@ -220,6 +220,41 @@ func decideRead(stub shim.ChaincodeStubInterface, doc model.Document, c access.C
 	return access.Decide(doc, c, grants, now), nil
 }
 
+// readAttempt is a read of one document by the caller, decided: what
+// CheckAccess answers with and AccessDocument acts on.
+type readAttempt struct {
+	who      caller
+	doc      model.Document
+	now      time.Time
+	decision model.AccessDecision
+}
+
+// attemptRead validates in, resolves the caller, loads the document and
+// decides the read. CheckAccess and AccessDocument both start here, so the
+// answer CheckAccess gives is the one AccessDocument acts on.
+func attemptRead(stub shim.ChaincodeStubInterface, in model.AccessDocumentInput) (readAttempt, error) {
+	if err := checkAccessInput(in); err != nil {
+		return readAttempt{}, err
+	}
+	who, err := resolveCaller(stub)
+	if err != nil {
+		return readAttempt{}, err
+	}
+	doc, err := getDocument(stub, in.DocumentID)
+	if err != nil {
+		return readAttempt{}, err
+	}
+	now, err := txTime(stub)
+	if err != nil {
+		return readAttempt{}, err
+	}
+	d, err := decideRead(stub, doc, who.Caller, now)
+	if err != nil {
+		return readAttempt{}, err
+	}
+	return readAttempt{who: who, doc: doc, now: now, decision: d}, nil
+}
+
 // ptr returns &v, or nil when err is set. Transactions return pointers because
 // the contract API checks a returned value against its schema even when an
 // error is returned too, and a zero record (nil slices) would fail that check;

@@ -560,25 +560,11 @@ func (c *Contract) OpenEmergencyAccess(ctx contractapi.TransactionContextInterfa
 // nothing; an erased document returns FAILED_PRECONDITION.
 func (c *Contract) AccessDocument(ctx contractapi.TransactionContextInterface, in model.AccessDocumentInput) (*model.AccessResult, error) {
 	stub := ctx.GetStub()
-	if err := checkAccessInput(in); err != nil {
-		return nil, err
-	}
-	who, err := resolveCaller(stub)
+	a, err := attemptRead(stub, in)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := getDocument(stub, in.DocumentID)
-	if err != nil {
-		return nil, err
-	}
-	now, err := txTime(stub)
-	if err != nil {
-		return nil, err
-	}
-	d, err := decideRead(stub, doc, who.Caller, now)
-	if err != nil {
-		return nil, err
-	}
+	who, doc, now, d := a.who, a.doc, a.now, a.decision
 	if !d.Allowed {
 		return nil, model.Errorf(model.CodeForbidden, "%s may not read document %s: %s", who.UserID, doc.ID, d.Reason)
 	}
