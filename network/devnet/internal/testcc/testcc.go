@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -116,3 +117,20 @@ func NewAsset() (*contractapi.ContractChaincode, error) { return contractapi.New
 
 // NewRandom builds the non-deterministic "random" chaincode.
 func NewRandom() (*contractapi.ContractChaincode, error) { return contractapi.NewChaincode(&Random{}) }
+
+// Serve builds a chaincode and serves it as a chaincode service on a real Fabric network, as the
+// assetcc and randomcc commands do under network/fabric/deploy.sh. It returns when the server
+// stops.
+func Serve(build func() (*contractapi.ContractChaincode, error)) error {
+	// The contract API reads CORE_CHAINCODE_ID_NAME; deploy.sh sets CHAINCODE_ID.
+	if os.Getenv("CORE_CHAINCODE_ID_NAME") == "" && os.Getenv("CHAINCODE_ID") != "" {
+		if err := os.Setenv("CORE_CHAINCODE_ID_NAME", os.Getenv("CHAINCODE_ID")); err != nil {
+			return err
+		}
+	}
+	cc, err := build()
+	if err != nil {
+		return err
+	}
+	return cc.Start()
+}

@@ -5,23 +5,12 @@ package main
 
 import (
 	"log"
-	"os"
 
 	"github.com/medledger/medledger/network/devnet/internal/testcc"
 )
 
 func main() {
-	// The contract API reads CORE_CHAINCODE_ID_NAME; deploy.sh sets CHAINCODE_ID.
-	if os.Getenv("CORE_CHAINCODE_ID_NAME") == "" && os.Getenv("CHAINCODE_ID") != "" {
-		if err := os.Setenv("CORE_CHAINCODE_ID_NAME", os.Getenv("CHAINCODE_ID")); err != nil {
-			log.Fatalf("randomcc: %v", err)
-		}
-	}
-	cc, err := testcc.NewRandom()
-	if err != nil {
-		log.Fatalf("randomcc: %v", err)
-	}
-	if err := cc.Start(); err != nil {
+	if err := testcc.Serve(testcc.NewRandom); err != nil {
 		log.Fatalf("randomcc: %v", err)
 	}
 }
