@@ -17,23 +17,16 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/medledger/medledger/chaincode/model"
+	"github.com/medledger/medledger/internal/benchkit"
 	"github.com/medledger/medledger/sdk"
 	"github.com/medledger/medledger/sdk/blob"
 	"github.com/medledger/medledger/sdk/sdktest"
@@ -84,13 +77,9 @@ func fastest(best, secs float64) float64 {
 func runParent(sizeList, dir string, runs int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	var sizes []int64
-	for _, s := range strings.Split(sizeList, ",") {
-		n, err := parseSize(strings.TrimSpace(s))
-		if err != nil {
-			return err
-		}
-		sizes = append(sizes, n)
+	sizes, err := benchkit.ParseSizes(sizeList)
+	if err != nil {
+		return err
 	}
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "medledger-bench-")
@@ -108,17 +97,13 @@ func runParent(sizeList, dir string, runs int) error {
 	if err := onboardPatient(ctx, net); err != nil {
 		return err
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
 	storeDir := filepath.Join(dir, "store")
 
 	fmt.Printf("MedLedger document throughput, filesystem store in %s (%s)\n", storeDir, time.Now().UTC().Format(time.RFC3339))
 	fmt.Printf("%-8s %13s %13s %12s %14s %8s %12s %12s\n", "size", "openssl MB/s", "disk MB/s", "upload MB/s", "download MB/s", "up/ossl", "up peak", "down peak")
 	for i, size := range sizes {
 		src := filepath.Join(dir, "source.bin")
-		if err := writeRandomFile(src, size); err != nil {
+		if err := benchkit.WriteRandomFile(src, size); err != nil {
 			return err
 		}
 		// Best of runs: the machine is shared, and the best run is the one
@@ -126,7 +111,7 @@ func runParent(sizeList, dir string, runs int) error {
 		var best struct{ ossl, disk, up, down float64 }
 		var upPeak, downPeak int64
 		for r := range runs {
-			osslSecs, osslSum, err := opensslSHA256(ctx, src)
+			osslTook, osslSum, err := benchkit.OpenSSLSHA256(ctx, src)
 			if err != nil {
 				return err
 			}
@@ -135,7 +120,7 @@ func runParent(sizeList, dir string, runs int) error {
 				return err
 			}
 			doc := fmt.Sprintf("bench-%d-%d-%d", time.Now().Unix(), i, r)
-			up, err := child(ctx, self, "upload", net.ConnectionFile, storeDir, src, doc)
+			up, err := child(ctx, "upload", net.ConnectionFile, storeDir, src, doc)
 			if err != nil {
 				return err
 			}
@@ -143,7 +128,7 @@ func runParent(sizeList, dir string, runs int) error {
 				return fmt.Errorf("upload registered sha256 %s, openssl says %s", up.SHA256, osslSum)
 			}
 			out := filepath.Join(dir, "downloaded.bin")
-			down, err := child(ctx, self, "download", net.ConnectionFile, storeDir, out, doc)
+			down, err := child(ctx, "download", net.ConnectionFile, storeDir, out, doc)
 			if err != nil {
 				return err
 			}
@@ -151,12 +136,12 @@ func runParent(sizeList, dir string, runs int) error {
 				return fmt.Errorf("downloaded %d bytes, want %d", down.Bytes, size)
 			}
 			_ = os.Remove(out)
-			best.ossl, best.disk = fastest(best.ossl, osslSecs), fastest(best.disk, diskSecs)
+			best.ossl, best.disk = fastest(best.ossl, osslTook.Seconds()), fastest(best.disk, diskSecs)
 			best.up, best.down = fastest(best.up, up.Seconds), fastest(best.down, down.Seconds)
 			upPeak, downPeak = max(upPeak, up.PeakKiB), max(downPeak, down.PeakKiB)
 		}
 		mbps := func(secs float64) float64 { return float64(size) / secs / 1e6 }
-		fmt.Printf("%-8s %13.0f %13.0f %12.0f %14.0f %7.0f%% %9.1f MiB %9.1f MiB\n", formatSize(size),
+		fmt.Printf("%-8s %13.0f %13.0f %12.0f %14.0f %7.0f%% %9.1f MiB %9.1f MiB\n", benchkit.FormatSize(size),
 			mbps(best.ossl), mbps(best.disk), mbps(best.up), mbps(best.down), 100*best.ossl/best.up,
 			float64(upPeak)/1024, float64(downPeak)/1024)
 		_ = os.Remove(src)
@@ -199,18 +184,10 @@ func onboardPatient(ctx context.Context, net *sdktest.Network) error {
 	return err
 }
 
-func child(ctx context.Context, self, mode, connection, store, file, doc string) (result, error) {
-	cmd := exec.CommandContext(ctx, self, "-child", mode, "-connection", connection, "-store", store, "-file", file, "-doc", doc)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return result{}, fmt.Errorf("%s child: %w: %s", mode, err, stderr.String())
-	}
-	var r result
-	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
-		return result{}, fmt.Errorf("%s child output %q: %w", mode, stdout.String(), err)
-	}
-	return r, nil
+// child runs one upload or download in a process of its own (runChild), so
+// its peak memory is that transfer's alone.
+func child(ctx context.Context, mode, connection, store, file, doc string) (result, error) {
+	return benchkit.RunChild[result](ctx, "-child", mode, "-connection", connection, "-store", store, "-file", file, "-doc", doc)
 }
 
 func runChild(mode, connection, storeDir, file, docID string) error {
@@ -271,37 +248,10 @@ func runChild(mode, connection, storeDir, file, docID string) error {
 		return fmt.Errorf("unknown child mode %q", mode)
 	}
 	r.Document = docID
-	if r.PeakKiB, err = peakRSS(); err != nil {
+	if r.PeakKiB, err = benchkit.PeakRSSKiB(); err != nil {
 		return err
 	}
-	return json.NewEncoder(os.Stdout).Encode(r)
-}
-
-// peakRSS reads the process's peak resident set size (VmHWM) in KiB.
-func peakRSS() (int64, error) {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-		}
-	}
-	return 0, errors.New("no VmHWM in /proc/self/status")
-}
-
-func opensslSHA256(ctx context.Context, path string) (float64, string, error) {
-	start := time.Now()
-	out, err := exec.CommandContext(ctx, "openssl", "dgst", "-sha256", "-r", path).Output()
-	if err != nil {
-		return 0, "", fmt.Errorf("openssl dgst: %w", err)
-	}
-	secs := time.Since(start).Seconds()
-	sum, _, _ := strings.Cut(string(out), " ")
-	return secs, sum, nil
+	return benchkit.Report(r)
 }
 
 // copyWithFsync copies src to dst and fsyncs it, as a durable store must,
@@ -330,50 +280,4 @@ func copyWithFsync(src, dst string) (float64, error) {
 		return 0, err
 	}
 	return time.Since(start).Seconds(), nil
-}
-
-// writeRandomFile writes size pseudo-random bytes (incompressible, cheap to make).
-func writeRandomFile(path string, size int64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	rng := rand.NewChaCha8([32]byte{1})
-	if _, err := io.CopyN(f, rng, size); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func parseSize(s string) (int64, error) {
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
-		if v, ok := strings.CutSuffix(s, u.suffix); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n <= 0 {
-				return 0, fmt.Errorf("size %q: want a positive number with KiB, MiB or GiB", s)
-			}
-			return n * u.mult, nil
-		}
-	}
-	return 0, fmt.Errorf("size %q: want a positive number with KiB, MiB or GiB", s)
-}
-
-func formatSize(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%dGiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%dMiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%dKiB", n>>10)
-	}
-	return fmt.Sprintf("%dB", n)
 }

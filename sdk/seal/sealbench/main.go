@@ -13,23 +13,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/medledger/medledger/internal/benchkit"
 	"github.com/medledger/medledger/sdk/blob"
 	"github.com/medledger/medledger/sdk/seal"
 )
@@ -56,7 +51,8 @@ func main() {
 	}
 }
 
-func run(sizes, dir string, child int64) error {
+func run(sizeList, dir string, child int64) error {
+	ctx := context.Background()
 	if dir == "" {
 		d, err := os.MkdirTemp("", "sealbench-")
 		if err != nil {
@@ -66,27 +62,30 @@ func run(sizes, dir string, child int64) error {
 		dir = d
 	}
 	if child > 0 {
-		r, err := measure(context.Background(), dir, child)
+		r, err := measure(ctx, dir, child)
 		if err != nil {
 			return err
 		}
-		return json.NewEncoder(os.Stdout).Encode(r)
+		return benchkit.Report(r)
+	}
+	sizes, err := benchkit.ParseSizes(sizeList)
+	if err != nil {
+		return err
 	}
 
-	fmt.Printf("openssl speed -evp aes-256-gcm (16 KiB blocks): %.0f MB/s\n", opensslAESGCM())
+	// A reference line only: the table does not need it, so a missing
+	// openssl is said, not fatal.
+	if aesGCM, err := benchkit.OpenSSLAESGCM(ctx); err != nil {
+		fmt.Printf("openssl speed -evp aes-256-gcm: not measured (%v)\n", err)
+	} else {
+		fmt.Printf("openssl speed -evp aes-256-gcm (16 KiB blocks): %.0f MB/s\n", aesGCM)
+	}
 	fmt.Printf("%-8s %12s %14s %14s %22s %17s %20s %13s\n", "size", "upload MB/s", "download MB/s", "plain up MB/s", "seal+sha256 (no disk)", "input gen+write", "openssl sha256 MB/s", "peak RSS MiB")
-	for _, s := range strings.Split(sizes, ",") {
-		n, err := parseSize(s)
-		if err != nil {
-			return err
-		}
-		out, err := exec.Command(os.Args[0], "-child", strconv.FormatInt(n, 10), "-dir", dir).Output()
+	for _, n := range sizes {
+		s := benchkit.FormatSize(n)
+		r, err := benchkit.RunChild[result](ctx, "-child", strconv.FormatInt(n, 10), "-dir", dir)
 		if err != nil {
 			return fmt.Errorf("size %s: %w", s, err)
-		}
-		var r result
-		if err := json.Unmarshal(out, &r); err != nil {
-			return fmt.Errorf("size %s: %w: %s", s, err, out)
 		}
 		fmt.Printf("%-8s %12.0f %14.0f %14.0f %22.0f %17.0f %20.0f %13.1f\n", s, r.UploadMBps, r.DownloadMBs, r.PlainUpMBps, r.SealHashMB, r.DiskMBps, r.SHA256MBps, r.PeakRSSMiB)
 	}
@@ -98,7 +97,7 @@ func measure(ctx context.Context, dir string, size int64) (result, error) {
 	input := filepath.Join(dir, "input")
 	mbps := func(d time.Duration) float64 { return float64(size) / 1e6 / d.Seconds() }
 	start := time.Now()
-	if err := writeInput(input, size); err != nil {
+	if err := benchkit.WriteRandomFile(input, size); err != nil {
 		return r, err
 	}
 	r.DiskMBps = mbps(time.Since(start)) // generate, write, fsync in one goroutine, no writeback hints
@@ -118,11 +117,11 @@ func measure(ctx context.Context, dir string, size int64) (result, error) {
 	ad := []byte("bench")
 
 	// Reference: openssl's SHA-256 over the same file.
-	start = time.Now()
-	if out, err := exec.Command("openssl", "dgst", "-sha256", input).CombinedOutput(); err != nil {
-		return r, fmt.Errorf("openssl dgst: %w: %s", err, out)
+	took, _, err := benchkit.OpenSSLSHA256(ctx, input)
+	if err != nil {
+		return r, err
 	}
-	r.SHA256MBps = mbps(time.Since(start))
+	r.SHA256MBps = mbps(took)
 
 	// The upload's CPU work alone: seal and hash, no disk.
 	start = time.Now()
@@ -187,7 +186,10 @@ func measure(ctx context.Context, dir string, size int64) (result, error) {
 		return r, err
 	}
 
-	r.PeakRSSMiB = peakRSSMiB()
+	// 0 where the kernel does not say (not Linux), as the table always showed.
+	if kib, err := benchkit.PeakRSSKiB(); err == nil {
+		r.PeakRSSMiB = float64(kib) / 1024
+	}
 	return r, nil
 }
 
@@ -211,63 +213,4 @@ func putFile(ctx context.Context, store blob.Store, path string, s *seal.Sealer,
 	}
 	obj, err := store.Put(ctx, src)
 	return stored{Object: obj, wrapped: wrapped}, err
-}
-
-// writeInput writes size pseudo-random bytes (incompressible, so no layer
-// can cheat) and syncs them, so the measurement starts from a quiet disk.
-func writeInput(path string, size int64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	var seed [32]byte
-	if _, err := io.CopyBuffer(f, io.LimitReader(rand.NewChaCha8(seed), size), make([]byte, 1<<20)); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-var speedLine = regexp.MustCompile(`(?m)^AES-256-GCM\s+(.*)$`)
-
-// opensslAESGCM returns openssl's AES-256-GCM throughput in MB/s on 16 KiB
-// blocks, its largest default block size, or 0 if openssl is missing.
-func opensslAESGCM() float64 {
-	out, err := exec.Command("openssl", "speed", "-evp", "aes-256-gcm", "-seconds", "2").Output()
-	if err != nil {
-		return 0
-	}
-	m := speedLine.FindSubmatch(out)
-	if m == nil {
-		return 0
-	}
-	f := bytes.Fields(m[1])
-	last := strings.TrimSuffix(string(f[len(f)-1]), "k")
-	v, err := strconv.ParseFloat(last, 64)
-	if err != nil {
-		return 0
-	}
-	return v * 1000 / 1e6 // openssl prints thousands of bytes per second
-}
-
-func parseSize(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
-	for _, u := range units {
-		if num, ok := strings.CutSuffix(s, u.suffix); ok {
-			n, err := strconv.ParseInt(num, 10, 64)
-			if err != nil || n <= 0 {
-				return 0, fmt.Errorf("size %q: want a positive number with KiB, MiB or GiB", s)
-			}
-			return n * u.mult, nil
-		}
-	}
-	return 0, fmt.Errorf("size %q: want a positive number with KiB, MiB or GiB", s)
 }
