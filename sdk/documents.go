@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/medledger/medledger/chaincode/model"
+	"github.com/medledger/medledger/internal/durable"
 	"github.com/medledger/medledger/sdk/blob"
 	"github.com/medledger/medledger/sdk/seal"
 )
@@ -562,52 +562,22 @@ func (d *Documents) Download(ctx context.Context, documentID string, version int
 		return model.AccessResult{}, err
 	}
 	defer r.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+	tmp, err := durable.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
 	if err != nil {
 		return model.AccessResult{}, fmt.Errorf("sdk: download: %w", err)
 	}
-	done := false
-	defer func() {
-		if !done {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
+	defer tmp.Discard()
 	buf := make([]byte, 256<<10)
-	if _, err := io.CopyBuffer(&writebackWriter{f: tmp}, r, buf); err != nil {
+	if _, err := io.CopyBuffer(tmp, r, buf); err != nil {
 		return model.AccessResult{}, fmt.Errorf("sdk: download %s: %w", documentID, err)
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := tmp.Finish(); err != nil {
 		return model.AccessResult{}, fmt.Errorf("sdk: download: %w", err)
 	}
-	if err := tmp.Close(); err != nil {
+	if err := tmp.Rename(path); err != nil {
 		return model.AccessResult{}, fmt.Errorf("sdk: download: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return model.AccessResult{}, fmt.Errorf("sdk: download: %w", err)
-	}
-	done = true
 	return r.Access(), nil
-}
-
-// writebackWriter writes to f and starts the disk write of every
-// writebackChunk bytes once written, so the final fsync is short.
-type writebackWriter struct {
-	f       *os.File
-	off     int64
-	flushed int64
-}
-
-const writebackChunk = 8 << 20
-
-func (w *writebackWriter) Write(p []byte) (int, error) {
-	n, err := w.f.Write(p)
-	w.off += int64(n)
-	if w.off-w.flushed >= writebackChunk {
-		startWriteback(w.f, w.flushed, w.off-w.flushed)
-		w.flushed = w.off
-	}
-	return n, err
 }
 
 // verifyingReader hashes what it passes on and, at EOF, compares hash and

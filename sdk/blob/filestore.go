@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/medledger/medledger/internal/durable"
 )
 
 const (
@@ -86,27 +88,18 @@ func (s *FileStore) removeStaleTemps(before time.Time) error {
 
 // Put implements Store.
 func (s *FileStore) Put(ctx context.Context, r io.Reader) (Object, error) {
-	tmp, err := os.CreateTemp(s.dir, tempPrefix+"*")
+	tmp, err := durable.CreateTemp(s.dir, tempPrefix+"*")
 	if err != nil {
-		return Object{}, fmt.Errorf("blob: create temporary file: %w", err)
+		return Object{}, fmt.Errorf("blob: %w", err)
 	}
-	published := false
-	defer func() {
-		if !published {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
+	defer tmp.Discard()
 
-	n, sum, err := copyHashing(ctx, &writebackWriter{f: tmp}, r)
+	n, sum, err := copyHashing(ctx, tmp, r)
 	if err != nil {
 		return Object{}, err
 	}
-	if err := tmp.Sync(); err != nil {
-		return Object{}, fmt.Errorf("blob: sync temporary file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return Object{}, fmt.Errorf("blob: close temporary file: %w", err)
+	if err := tmp.Finish(); err != nil {
+		return Object{}, fmt.Errorf("blob: %w", err)
 	}
 	// The last chance to give up: after the rename the object is stored.
 	if err := ctx.Err(); err != nil {
@@ -125,12 +118,11 @@ func (s *FileStore) Put(ctx context.Context, r io.Reader) (Object, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return Object{}, fmt.Errorf("blob: check whether %s is stored: %w", ref, err)
 	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
+	if err := tmp.Rename(name); err != nil {
 		return Object{}, fmt.Errorf("blob: publish %s: %w", ref, err)
 	}
-	published = true
-	if err := syncDir(s.dir); err != nil {
-		return Object{}, err
+	if err := durable.SyncDir(s.dir); err != nil {
+		return Object{}, fmt.Errorf("blob: %w", err)
 	}
 	info, err := os.Stat(name)
 	if err != nil {
@@ -194,7 +186,10 @@ func (s *FileStore) Delete(ctx context.Context, ref string) error {
 	if err != nil {
 		return fmt.Errorf("blob: delete %s: %w", ref, err)
 	}
-	return syncDir(s.dir)
+	if err := durable.SyncDir(s.dir); err != nil {
+		return fmt.Errorf("blob: delete %s: %w", ref, err)
+	}
+	return nil
 }
 
 // Walk implements Store. It reads the folder in batches, so it does not hold
@@ -241,39 +236,6 @@ func (s *FileStore) path(ref string) (string, error) {
 		return "", err
 	}
 	return filepath.Join(s.dir, h), nil
-}
-
-// writebackWriter writes to f and starts the disk write of every
-// writebackChunk bytes as soon as they are written.
-type writebackWriter struct {
-	f       *os.File
-	off     int64 // bytes written
-	flushed int64 // bytes whose writeback was started
-}
-
-const writebackChunk = 8 << 20
-
-func (w *writebackWriter) Write(p []byte) (int, error) {
-	n, err := w.f.Write(p)
-	w.off += int64(n)
-	if w.off-w.flushed >= writebackChunk {
-		startWriteback(w.f, w.flushed, w.off-w.flushed)
-		w.flushed = w.off
-	}
-	return n, err
-}
-
-// syncDir makes a rename or removal in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("blob: open folder for sync: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("blob: sync folder: %w", err)
-	}
-	return nil
 }
 
 // copyHashing streams r into w, checking ctx between reads, and returns the

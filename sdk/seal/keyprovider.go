@@ -15,6 +15,8 @@ import (
 	"github.com/tink-crypto/tink-go/v2/insecurecleartextkeyset"
 	"github.com/tink-crypto/tink-go/v2/keyset"
 	"github.com/tink-crypto/tink-go/v2/tink"
+
+	"github.com/medledger/medledger/internal/durable"
 )
 
 // KEK is a key-encryption key: the AEAD that wraps and unwraps data keys,
@@ -171,17 +173,14 @@ func (p *LocalKeyProvider) create() (*keyset.Handle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seal: new key-encryption key: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".kek-*") // mode 0600
+	tmp, err := durable.CreateTemp(dir, ".kek-*") // mode 0600
 	if err != nil {
 		return nil, fmt.Errorf("seal: create keyset: %w", err)
 	}
-	defer os.Remove(tmp.Name())
+	defer tmp.Discard() // after the link, removes the temporary name only
 	werr := insecurecleartextkeyset.Write(handle, keyset.NewJSONWriter(tmp))
 	if werr == nil {
-		werr = tmp.Sync()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
+		werr = tmp.Finish()
 	}
 	if werr != nil {
 		return nil, fmt.Errorf("seal: write keyset: %w", werr)
@@ -191,9 +190,6 @@ func (p *LocalKeyProvider) create() (*keyset.Handle, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("seal: install keyset %s: %w", p.path, err)
 	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
+	_ = durable.SyncDir(dir) // the keyset is complete either way; best effort, as before
 	return handle, nil
 }

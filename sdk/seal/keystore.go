@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/medledger/medledger/internal/durable"
 	"github.com/medledger/medledger/sdk/blob"
 )
 
@@ -60,23 +61,20 @@ func (s *FileKeyStore) PutKey(ctx context.Context, ref string, wrappedKey []byte
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("seal: put key of %s: %w", ref, err)
 	}
-	tmp, err := os.CreateTemp(s.dir, ".key-*")
+	tmp, err := durable.CreateTemp(s.dir, ".key-*")
 	if err != nil {
 		return fmt.Errorf("seal: put key of %s: %w", ref, err)
 	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	defer tmp.Discard()
 	_, werr := tmp.Write(wrappedKey)
 	if werr == nil {
-		werr = tmp.Sync()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
+		werr = tmp.Finish()
 	}
 	if werr == nil {
-		werr = os.Rename(tmp.Name(), name)
+		werr = tmp.Rename(name)
 	}
 	if werr == nil {
-		werr = syncDir(s.dir)
+		werr = durable.SyncDir(s.dir)
 	}
 	if werr != nil {
 		return fmt.Errorf("seal: put key of %s: %w", ref, werr)
@@ -119,21 +117,12 @@ func (s *FileKeyStore) DeleteKey(ctx context.Context, ref string) error {
 		return errNoKey("delete", ref)
 	}
 	if err == nil {
-		err = syncDir(s.dir)
+		err = durable.SyncDir(s.dir)
 	}
 	if err != nil {
 		return fmt.Errorf("seal: delete key of %s: %w", ref, err)
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // MemoryKeyStore is a KeyStore in memory, for tests; it behaves like

@@ -1,6 +1,6 @@
 //go:build linux
 
-package sdk
+package durable
 
 import (
 	"os"
@@ -9,8 +9,8 @@ import (
 )
 
 // startWriteback asks the kernel to start writing [off, off+n) of f to disk
-// now, so that the fsync ending a download finds little left to do and the
-// disk works while the CPU hashes. Only a hint: the fsync still decides.
+// now, without waiting for it. It is only a hint: errors are ignored, the
+// fsync still decides.
 func startWriteback(f *os.File, off, n int64) {
 	_ = unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
 }

@@ -1,9 +1,0 @@
-//go:build !linux
-
-package blob
-
-import "os"
-
-// startWriteback is a no-op where sync_file_range does not exist; the fsync
-// at the end of a Put does all the work.
-func startWriteback(*os.File, int64, int64) {}
