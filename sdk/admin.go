@@ -16,9 +16,7 @@ func (c *Client) Bootstrap(ctx context.Context, adminID string) (model.User, err
 	if err := checkID(model.TxBootstrap, "admin id", adminID); err != nil {
 		return model.User{}, err
 	}
-	var u model.User
-	_, err := c.submit(ctx, model.TxBootstrap, &u, model.BootstrapInput{AdminID: adminID})
-	return u, err
+	return submitAs[model.User](ctx, c, model.TxBootstrap, model.BootstrapInput{AdminID: adminID})
 }
 
 // AddSolutionAdmin binds another identity, given by its enrollment
@@ -34,15 +32,13 @@ func (c *Client) AddSolutionAdmin(ctx context.Context, in model.SolutionAdminInp
 	if in.MSPID != "" && !model.ValidMSPID(in.MSPID) {
 		return model.User{}, invalidArgument(model.TxAddSolutionAdmin, "MSP ID %q is not well formed", in.MSPID)
 	}
-	var u model.User
-	_, err := c.submit(ctx, model.TxAddSolutionAdmin, &u, in)
-	return u, err
+	return submitAs[model.User](ctx, c, model.TxAddSolutionAdmin, in)
 }
 
 // RemoveSolutionAdmin removes a solution admin; the chaincode refuses to
 // remove the last one.
 func (c *Client) RemoveSolutionAdmin(ctx context.Context, userID string) (model.User, error) {
-	return c.submitByID(ctx, model.TxRemoveSolutionAdmin, "user id", userID)
+	return submitByID[model.User](ctx, c, model.TxRemoveSolutionAdmin, "user id", userID)
 }
 
 // CreateOrganization adds a hospital of the consortium.
@@ -57,19 +53,17 @@ func (c *Client) CreateOrganization(ctx context.Context, in model.CreateOrganiza
 	if !model.ValidMSPID(in.MSPID) {
 		return model.Organization{}, invalidArgument(tx, "MSP ID %q is not well formed", in.MSPID)
 	}
-	var o model.Organization
-	_, err := c.submit(ctx, tx, &o, in)
-	return o, err
+	return submitAs[model.Organization](ctx, c, tx, in)
 }
 
 // SuspendOrganization stops every user of a hospital from acting.
 func (c *Client) SuspendOrganization(ctx context.Context, orgID string) (model.Organization, error) {
-	return c.submitOrgByID(ctx, model.TxSuspendOrganization, orgID)
+	return submitByID[model.Organization](ctx, c, model.TxSuspendOrganization, "organization id", orgID)
 }
 
 // ReactivateOrganization lifts a suspension.
 func (c *Client) ReactivateOrganization(ctx context.Context, orgID string) (model.Organization, error) {
-	return c.submitOrgByID(ctx, model.TxReactivateOrganization, orgID)
+	return submitByID[model.Organization](ctx, c, model.TxReactivateOrganization, "organization id", orgID)
 }
 
 // AssignOrgAdmin binds an identity as a hospital's admin.
@@ -84,14 +78,12 @@ func (c *Client) AssignOrgAdmin(ctx context.Context, in model.OrgAdminInput) (mo
 	if err := checkCertificate(tx, in.CertificatePEM); err != nil {
 		return model.User{}, err
 	}
-	var u model.User
-	_, err := c.submit(ctx, tx, &u, in)
-	return u, err
+	return submitAs[model.User](ctx, c, tx, in)
 }
 
 // RemoveOrgAdmin removes a hospital admin.
 func (c *Client) RemoveOrgAdmin(ctx context.Context, userID string) (model.User, error) {
-	return c.submitByID(ctx, model.TxRemoveOrgAdmin, "user id", userID)
+	return submitByID[model.User](ctx, c, model.TxRemoveOrgAdmin, "user id", userID)
 }
 
 // RegisterUser registers a doctor or a patient in the calling hospital
@@ -107,23 +99,19 @@ func (c *Client) RegisterUser(ctx context.Context, in model.RegisterUserInput) (
 	if err := checkCertificate(tx, in.CertificatePEM); err != nil {
 		return model.User{}, err
 	}
-	var u model.User
-	_, err := c.submit(ctx, tx, &u, in)
-	return u, err
+	return submitAs[model.User](ctx, c, tx, in)
 }
 
 // RemoveUser removes a doctor or patient of the calling admin's hospital.
 // The id and identity stay reserved so the audit trail stays unambiguous.
 func (c *Client) RemoveUser(ctx context.Context, userID string) (model.User, error) {
-	return c.submitByID(ctx, model.TxRemoveUser, "user id", userID)
+	return submitByID[model.User](ctx, c, model.TxRemoveUser, "user id", userID)
 }
 
 // WhoAmI returns the caller's own user record; ErrForbidden when the
 // caller's identity is bound to no active user.
 func (c *Client) WhoAmI(ctx context.Context) (model.User, error) {
-	var u model.User
-	err := c.evaluate(ctx, model.TxWhoAmI, &u)
-	return u, err
+	return evaluateAs[model.User](ctx, c, model.TxWhoAmI)
 }
 
 // GetOrganization returns one hospital.
@@ -132,21 +120,13 @@ func (c *Client) GetOrganization(ctx context.Context, orgID string) (model.Organ
 	if err := checkID(tx, "organization id", orgID); err != nil {
 		return model.Organization{}, err
 	}
-	var o model.Organization
-	err := c.evaluate(ctx, tx, &o, orgID)
-	return o, err
+	return evaluateAs[model.Organization](ctx, c, tx, orgID)
 }
 
 // ListOrganizations returns one page of hospitals. See OrganizationPages for a
 // paginator.
 func (c *Client) ListOrganizations(ctx context.Context, req model.PageRequest) (model.OrganizationPage, error) {
-	tx := model.TxListOrganizations
-	if err := checkPage(tx, req.PageSize, req.Bookmark); err != nil {
-		return model.OrganizationPage{}, err
-	}
-	var p model.OrganizationPage
-	err := c.evaluate(ctx, tx, &p, req)
-	return p, err
+	return evaluatePage[model.OrganizationPage](ctx, c, model.TxListOrganizations, req)
 }
 
 // GetUser returns one user record.
@@ -155,9 +135,7 @@ func (c *Client) GetUser(ctx context.Context, userID string) (model.User, error)
 	if err := checkID(tx, "user id", userID); err != nil {
 		return model.User{}, err
 	}
-	var u model.User
-	err := c.evaluate(ctx, tx, &u, userID)
-	return u, err
+	return evaluateAs[model.User](ctx, c, tx, userID)
 }
 
 // ListUsers returns one page of an organisation's users (the solution
@@ -172,27 +150,17 @@ func (c *Client) ListUsers(ctx context.Context, in model.ListUsersInput) (model.
 	if err := checkPage(tx, in.PageSize, in.Bookmark); err != nil {
 		return model.UserPage{}, err
 	}
-	var p model.UserPage
-	err := c.evaluate(ctx, tx, &p, in)
-	return p, err
+	return evaluateAs[model.UserPage](ctx, c, tx, in)
 }
 
-func (c *Client) submitByID(ctx context.Context, tx, what, id string) (model.User, error) {
+// submitByID submits tx with a single id argument, checked first so a
+// malformed id never reaches the network; what names it in the error.
+func submitByID[T any](ctx context.Context, c *Client, tx, what, id string) (T, error) {
 	if err := checkID(tx, what, id); err != nil {
-		return model.User{}, err
+		var zero T
+		return zero, err
 	}
-	var u model.User
-	_, err := c.submit(ctx, tx, &u, id)
-	return u, err
-}
-
-func (c *Client) submitOrgByID(ctx context.Context, tx, orgID string) (model.Organization, error) {
-	if err := checkID(tx, "organization id", orgID); err != nil {
-		return model.Organization{}, err
-	}
-	var o model.Organization
-	_, err := c.submit(ctx, tx, &o, orgID)
-	return o, err
+	return submitAs[T](ctx, c, tx, id)
 }
 
 func checkID(tx, what, id string) error {

@@ -180,6 +180,22 @@ func (c *Client) submit(ctx context.Context, tx string, out any, args ...any) (s
 	}
 }
 
+// submitAs submits tx and decodes its result into a T: the shape of every
+// submitting call of the Client.
+func submitAs[T any](ctx context.Context, c *Client, tx string, args ...any) (T, error) {
+	var out T
+	_, err := c.submit(ctx, tx, &out, args...)
+	return out, err
+}
+
+// evaluateAs evaluates tx and decodes its result into a T: the shape of
+// every reading call of the Client.
+func evaluateAs[T any](ctx context.Context, c *Client, tx string, args ...any) (T, error) {
+	var out T
+	err := c.evaluate(ctx, tx, &out, args...)
+	return out, err
+}
+
 func (c *Client) submitOnce(ctx context.Context, tx string, args [][]byte) (string, []byte, error) {
 	proposal, err := c.contract.NewProposal(tx, client.WithBytesArguments(args...))
 	if err != nil {

@@ -27,9 +27,7 @@ func (c *Client) RegisterDocument(ctx context.Context, in model.RegisterDocument
 	if err := checkContent(tx, in.SHA256, in.Size, in.MediaType, in.StorageRef); err != nil {
 		return model.Document{}, err
 	}
-	var d model.Document
-	_, err := c.submit(ctx, tx, &d, in)
-	return d, err
+	return submitAs[model.Document](ctx, c, tx, in)
 }
 
 // AddDocumentVersion registers a new version of a document whose bytes are
@@ -42,22 +40,14 @@ func (c *Client) AddDocumentVersion(ctx context.Context, in model.AddDocumentVer
 	if err := checkContent(tx, in.SHA256, in.Size, in.MediaType, in.StorageRef); err != nil {
 		return model.Document{}, err
 	}
-	var d model.Document
-	_, err := c.submit(ctx, tx, &d, in)
-	return d, err
+	return submitAs[model.Document](ctx, c, tx, in)
 }
 
 // EraseDocument marks a document erased on the ledger (the patient's right
 // to be forgotten). It does not touch stored bytes: Documents.Erase does
 // both.
 func (c *Client) EraseDocument(ctx context.Context, documentID string) (model.Document, error) {
-	tx := model.TxEraseDocument
-	if err := checkID(tx, "document id", documentID); err != nil {
-		return model.Document{}, err
-	}
-	var d model.Document
-	_, err := c.submit(ctx, tx, &d, documentID)
-	return d, err
+	return submitByID[model.Document](ctx, c, model.TxEraseDocument, "document id", documentID)
 }
 
 // ListDocuments returns one page of a patient's documents that the caller
@@ -73,9 +63,7 @@ func (c *Client) ListDocuments(ctx context.Context, in model.ListDocumentsInput)
 	if err := checkPage(tx, in.PageSize, in.Bookmark); err != nil {
 		return model.DocumentPage{}, err
 	}
-	var p model.DocumentPage
-	err := c.evaluate(ctx, tx, &p, in)
-	return p, err
+	return evaluateAs[model.DocumentPage](ctx, c, tx, in)
 }
 
 // GrantConsent records the calling patient's consent. The returned grant's
@@ -85,20 +73,12 @@ func (c *Client) GrantConsent(ctx context.Context, in model.GrantConsentInput) (
 	if err := checkGrant(in); err != nil {
 		return model.Grant{}, err
 	}
-	var g model.Grant
-	_, err := c.submit(ctx, tx, &g, in)
-	return g, err
+	return submitAs[model.Grant](ctx, c, tx, in)
 }
 
 // RevokeConsent ends one of the calling patient's grants, emergency ones included.
 func (c *Client) RevokeConsent(ctx context.Context, grantID string) (model.Grant, error) {
-	tx := model.TxRevokeConsent
-	if err := checkID(tx, "grant id", grantID); err != nil {
-		return model.Grant{}, err
-	}
-	var g model.Grant
-	_, err := c.submit(ctx, tx, &g, grantID)
-	return g, err
+	return submitByID[model.Grant](ctx, c, model.TxRevokeConsent, "grant id", grantID)
 }
 
 // OpenEmergencyAccess opens the calling doctor's break-glass read access to
@@ -115,11 +95,9 @@ func (c *Client) OpenEmergencyAccess(ctx context.Context, patientID string, reas
 	if d < time.Second || d > model.MaxEmergencyDuration {
 		return model.Grant{}, invalidArgument(tx, "emergency duration %v: want 1s to %v", d, model.MaxEmergencyDuration)
 	}
-	var g model.Grant
-	_, err := c.submit(ctx, tx, &g, model.EmergencyAccessInput{
+	return submitAs[model.Grant](ctx, c, tx, model.EmergencyAccessInput{
 		PatientID: patientID, Reason: reason, DurationSeconds: int64(d / time.Second),
 	})
-	return g, err
 }
 
 // AccessDocument decides whether the caller may read a version of a
@@ -133,9 +111,7 @@ func (c *Client) AccessDocument(ctx context.Context, documentID string, version 
 	if err != nil {
 		return model.AccessResult{}, err
 	}
-	var r model.AccessResult
-	_, err = c.submit(ctx, tx, &r, in)
-	return r, err
+	return submitAs[model.AccessResult](ctx, c, tx, in)
 }
 
 // CheckAccess answers whether the caller may read a document version,
@@ -146,17 +122,13 @@ func (c *Client) CheckAccess(ctx context.Context, documentID string, version int
 	if err != nil {
 		return model.AccessDecision{}, err
 	}
-	var d model.AccessDecision
-	err = c.evaluate(ctx, tx, &d, in)
-	return d, err
+	return evaluateAs[model.AccessDecision](ctx, c, tx, in)
 }
 
 // ListGrants returns one page of the calling patient's grants, emergency
 // ones included.
 func (c *Client) ListGrants(ctx context.Context, req model.PageRequest) (model.GrantPage, error) {
-	var p model.GrantPage
-	err := c.evaluatePage(ctx, model.TxListGrants, req, &p)
-	return p, err
+	return evaluatePage[model.GrantPage](ctx, c, model.TxListGrants, req)
 }
 
 // ListReceivedGrants returns one page of the grants made to the calling
@@ -170,39 +142,34 @@ func (c *Client) ListReceivedGrants(ctx context.Context, in model.ListReceivedGr
 	if err := checkPage(tx, in.PageSize, in.Bookmark); err != nil {
 		return model.GrantPage{}, err
 	}
-	var p model.GrantPage
-	err := c.evaluate(ctx, tx, &p, in)
-	return p, err
+	return evaluateAs[model.GrantPage](ctx, c, tx, in)
 }
 
 // ListAccessLog returns one page of the reads of the calling patient's
 // documents, oldest first.
 func (c *Client) ListAccessLog(ctx context.Context, req model.PageRequest) (model.AuditPage, error) {
-	var p model.AuditPage
-	err := c.evaluatePage(ctx, model.TxListAccessLog, req, &p)
-	return p, err
+	return evaluatePage[model.AuditPage](ctx, c, model.TxListAccessLog, req)
 }
 
 // ListMyAccesses returns one page of the caller's own reads, oldest first.
 func (c *Client) ListMyAccesses(ctx context.Context, req model.PageRequest) (model.AuditPage, error) {
-	var p model.AuditPage
-	err := c.evaluatePage(ctx, model.TxListMyAccesses, req, &p)
-	return p, err
+	return evaluatePage[model.AuditPage](ctx, c, model.TxListMyAccesses, req)
 }
 
 // ListStorageRefs returns one page of the storage references of the calling
 // hospital admin's documents, for garbage collection.
 func (c *Client) ListStorageRefs(ctx context.Context, req model.PageRequest) (model.StorageRefPage, error) {
-	var p model.StorageRefPage
-	err := c.evaluatePage(ctx, model.TxListStorageRefs, req, &p)
-	return p, err
+	return evaluatePage[model.StorageRefPage](ctx, c, model.TxListStorageRefs, req)
 }
 
-func (c *Client) evaluatePage(ctx context.Context, tx string, req model.PageRequest, out any) error {
+// evaluatePage evaluates a list transaction whose only argument is a page
+// request, checked first.
+func evaluatePage[T any](ctx context.Context, c *Client, tx string, req model.PageRequest) (T, error) {
 	if err := checkPage(tx, req.PageSize, req.Bookmark); err != nil {
-		return err
+		var zero T
+		return zero, err
 	}
-	return c.evaluate(ctx, tx, out, req)
+	return evaluateAs[T](ctx, c, tx, req)
 }
 
 func accessInput(tx, documentID string, version int) (model.AccessDocumentInput, error) {
