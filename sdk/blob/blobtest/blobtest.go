@@ -387,3 +387,22 @@ func generate(size int, seed uint64) []byte {
 	b, _ := io.ReadAll(NewGenerator(int64(size), seed)) // the generator never fails
 	return b
 }
+
+// Unavailable checks a store whose server does not answer: every call
+// fails with blob.ErrUnavailable (never blob.ErrNotFound, which would make
+// a caller believe an object is gone). An adapter for a networked store
+// calls it with a store pointed at an address nothing listens on.
+func Unavailable(t *testing.T, s blob.Store) {
+	t.Helper()
+	ctx := context.Background()
+	ref := blob.RefOf(make([]byte, 32))
+	_, err := s.Stat(ctx, ref)
+	require.ErrorIs(t, err, blob.ErrUnavailable)
+	require.NotErrorIs(t, err, blob.ErrNotFound)
+	_, err = s.Get(ctx, ref)
+	require.ErrorIs(t, err, blob.ErrUnavailable)
+	require.ErrorIs(t, s.Delete(ctx, ref), blob.ErrUnavailable)
+	_, err = s.Put(ctx, bytes.NewReader([]byte("x")))
+	require.ErrorIs(t, err, blob.ErrUnavailable)
+	require.ErrorIs(t, s.Walk(ctx, func(blob.Object) error { return nil }), blob.ErrUnavailable)
+}

@@ -210,16 +210,5 @@ func TestUnreachableServerIsErrUnavailable(t *testing.T) {
 	defer rdb.Close()
 	s, err := redisstore.New(rdb, redisstore.Options{})
 	require.NoError(t, err)
-
-	ctx := context.Background()
-	ref := blob.RefOf(make([]byte, 32))
-	_, err = s.Stat(ctx, ref)
-	require.ErrorIs(t, err, blob.ErrUnavailable)
-	require.NotErrorIs(t, err, blob.ErrNotFound)
-	_, err = s.Get(ctx, ref)
-	require.ErrorIs(t, err, blob.ErrUnavailable)
-	require.ErrorIs(t, s.Delete(ctx, ref), blob.ErrUnavailable)
-	_, err = s.Put(ctx, bytes.NewReader([]byte("x")))
-	require.ErrorIs(t, err, blob.ErrUnavailable)
-	require.ErrorIs(t, s.Walk(ctx, func(blob.Object) error { return nil }), blob.ErrUnavailable)
+	blobtest.Unavailable(t, s)
 }

@@ -192,15 +192,5 @@ func TestUnreachableServerIsErrUnavailable(t *testing.T) {
 
 	s, err := s3store.New(s3store.Config{Endpoint: "http://" + addr, Bucket: bucket, Credentials: staticCreds(), MaxRetries: 1})
 	require.NoError(t, err)
-	ctx := context.Background()
-	ref := blob.RefOf(make([]byte, 32))
-
-	_, err = s.Stat(ctx, ref)
-	require.ErrorIs(t, err, blob.ErrUnavailable)
-	require.NotErrorIs(t, err, blob.ErrNotFound)
-	_, err = s.Get(ctx, ref)
-	require.ErrorIs(t, err, blob.ErrUnavailable)
-	require.ErrorIs(t, s.Delete(ctx, ref), blob.ErrUnavailable)
-	_, err = s.Put(ctx, strings.NewReader("x"))
-	require.ErrorIs(t, err, blob.ErrUnavailable)
+	blobtest.Unavailable(t, s)
 }
