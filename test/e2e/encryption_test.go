@@ -50,6 +50,34 @@ func (d *sealedDeployment) keyCount(t *testing.T) int {
 	return len(entries)
 }
 
+// requireCiphertextAtRest checks that the stored blob of version v is the
+// sealed form of body: the ledger's hash is not body's (so it confirms no
+// guess of the content) but the stored bytes', and no plaintext is on disk.
+// It returns the stored bytes.
+func requireCiphertextAtRest(t *testing.T, body []byte, v model.DocumentVersion) []byte {
+	t.Helper()
+	require.NotEqual(t, hexSHA(body), v.SHA256, "the ledger hash is over the sealed bytes, so it confirms no guess of the content")
+	h, err := blob.ParseRef(v.StorageRef)
+	require.NoError(t, err)
+	raw, err := os.ReadFile(filepath.Join(w.store.Dir(), h))
+	require.NoError(t, err)
+	require.Equal(t, v.SHA256, hexSHA(raw))
+	require.NotContains(t, string(raw), "MedLedger test content", "no plaintext at rest")
+	return raw
+}
+
+// readDocument reads a document version to the end through docs, closing
+// the reader without error.
+func readDocument(t *testing.T, docs *sdk.Documents, docID string, version int) []byte {
+	t.Helper()
+	r, err := docs.Open(testCtx(t), docID, version)
+	require.NoError(t, err)
+	got, err := io.ReadAll(r)
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+	return got
+}
+
 func TestEncryptedDocumentsRoundTripAndTheLedgerSeesOnlyCiphertext(t *testing.T) {
 	ctx := testCtx(t)
 	dep := newSealedDeployment(t)
@@ -61,22 +89,11 @@ func TestEncryptedDocumentsRoundTripAndTheLedgerSeesOnlyCiphertext(t *testing.T)
 		Category: model.CategoryDischargeSummary, MediaType: "text/plain", Content: bytes.NewReader(body)})
 	require.NoError(t, err)
 	v := doc.Latest()
-	require.NotEqual(t, hexSHA(body), v.SHA256, "the ledger hash is over the sealed bytes, so it confirms no guess of the content")
 	require.Greater(t, v.Size, int64(len(body)))
-	h, err := blob.ParseRef(v.StorageRef)
-	require.NoError(t, err)
-	raw, err := os.ReadFile(filepath.Join(w.store.Dir(), h))
-	require.NoError(t, err)
-	require.Equal(t, v.SHA256, hexSHA(raw))
-	require.NotContains(t, string(raw), "MedLedger test content", "no plaintext at rest")
+	raw := requireCiphertextAtRest(t, body, v)
 
 	// Read back, decrypted.
-	r, err := patient.Open(ctx, docID, 0)
-	require.NoError(t, err)
-	got, err := io.ReadAll(r)
-	require.NoError(t, err)
-	require.NoError(t, r.Close())
-	require.Equal(t, body, got)
+	require.Equal(t, body, readDocument(t, patient, docID, 0))
 
 	// A new version is sealed with its own key.
 	v2 := content(docID + " v2")
@@ -125,14 +142,7 @@ func TestDocumentsEncryptByDefault(t *testing.T) {
 	doc, err := uploader.Upload(ctx, sdk.NewDocument{DocumentID: docID, PatientID: w.h1Patient.id(),
 		Category: model.CategoryLabResult, MediaType: "text/plain", Content: bytes.NewReader(body)})
 	require.NoError(t, err)
-	v := doc.Latest()
-	require.NotEqual(t, hexSHA(body), v.SHA256, "the ledger hash is over ciphertext")
-	h, err := blob.ParseRef(v.StorageRef)
-	require.NoError(t, err)
-	raw, err := os.ReadFile(filepath.Join(w.store.Dir(), h))
-	require.NoError(t, err)
-	require.Equal(t, v.SHA256, hexSHA(raw))
-	require.NotContains(t, string(raw), "MedLedger test content", "no plaintext at rest")
+	requireCiphertextAtRest(t, body, doc.Latest())
 	require.FileExists(t, filepath.Join(keyDir, "kek.json"))
 	keys, err := os.ReadDir(filepath.Join(keyDir, "keys"))
 	require.NoError(t, err)
@@ -142,12 +152,7 @@ func TestDocumentsEncryptByDefault(t *testing.T) {
 	// deployment) opens it.
 	reader, err := sdk.NewDocuments(w.h1Patient.client, w.store, sdk.WithKeyDir(keyDir))
 	require.NoError(t, err)
-	r, err := reader.Open(ctx, docID, 0)
-	require.NoError(t, err)
-	got, err := io.ReadAll(r)
-	require.NoError(t, err)
-	require.NoError(t, r.Close())
-	require.Equal(t, body, got)
+	require.Equal(t, body, readDocument(t, reader, docID, 0))
 
 	// One with a keyset of its own cannot.
 	stranger, err := sdk.NewDocuments(w.h1Patient.client, w.store, sdk.WithKeyDir(t.TempDir()))
