@@ -310,7 +310,7 @@ func page(stub shim.ChaincodeStubInterface, objectType string, attrs []string, s
 	if err != nil {
 		return "", model.Errorf(model.CodeInternal, "query %s: %v", objectType, err)
 	}
-	defer it.Close()
+	defer closeUnlessExhausted(it)
 	for it.HasNext() {
 		kv, err := it.Next()
 		if err != nil {

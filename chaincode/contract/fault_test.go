@@ -19,7 +19,7 @@ import (
 // faultyStub is the simulator's stub with one ledger operation failing, the
 // way a peer reports a lost connection or a state database error: the
 // failAt-th operation (counting state reads, writes, queries, iterator steps,
-// the timestamp and the event) returns an error.
+// the timestamp, the event and the end of the write batch) returns an error.
 type faultyStub struct {
 	*ledgersim.Stub
 	failAt, ops int
@@ -43,6 +43,21 @@ func (s *faultyStub) GetState(key string) ([]byte, error) {
 		return nil, err
 	}
 	return s.Stub.GetState(key)
+}
+
+func (s *faultyStub) GetMultipleStates(keys ...string) ([][]byte, error) {
+	if err := s.fault(); err != nil {
+		return nil, err
+	}
+	return s.Stub.GetMultipleStates(keys...)
+}
+
+// FinishWriteBatch fails the way a peer that refuses a batch of writes does.
+func (s *faultyStub) FinishWriteBatch() error {
+	if err := s.fault(); err != nil {
+		return err
+	}
+	return s.Stub.FinishWriteBatch()
 }
 
 func (s *faultyStub) PutState(key string, value []byte) error {

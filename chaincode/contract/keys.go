@@ -11,12 +11,14 @@ import (
 // is one of these constants; each index names the query it serves. Keys only
 // ever hold ids, codes, hashes and fixed-width times, never free text.
 //
-// Every access decision reads a fixed set of keys (the identity index, the
-// caller's user and organisation, the document) plus the grants between the
-// document's patient and the caller, found by one partial-key query on
-// objGrant per grantee (the caller as a user, the caller's organisation):
-// nothing it reads grows with the number of documents, patients, users or
-// other grants on the ledger.
+// Every access decision reads a fixed set of keys (the identity index and
+// the document together, then the caller's user and organisation together,
+// which the identity index names) plus the grants between the document's
+// patient and the caller, found by one partial-key query on objGrant per
+// grantee (the caller as a user, the caller's organisation): nothing it
+// reads grows with the number of documents, patients, users or other grants
+// on the ledger. Keys known together are read together (GetMultipleStates),
+// because on a peer every read is a round trip to the chaincode process.
 const (
 	// objConfig [] -> configRecord: whether Bootstrap ran and how many solution
 	// admins are active. Serves Bootstrap (once only) and RemoveSolutionAdmin
@@ -31,9 +33,11 @@ const (
 	// objUser [userID] -> model.User. Serves GetUser and caller resolution.
 	objUser = "user"
 
-	// objIdentity [sha256(mspID, subject, issuer)] -> userID. Serves caller
-	// resolution (creator certificate -> binding) with one read, and keeps an
-	// identity bound to at most one user. The hash keeps arbitrary DN text out
+	// objIdentity [sha256(mspID, subject, issuer)] -> identityBinding
+	// {userId, orgId}. Serves caller resolution (creator certificate ->
+	// binding) with one read, after which the user and organisation records
+	// are read together, and keeps an identity bound to at most one user. A
+	// user never changes organisation, so orgId never goes stale. The hash keeps arbitrary DN text out
 	// of the key; a renewed certificate with the same subject and issuer
 	// hashes to the same key and so keeps its binding.
 	objIdentity = "identity"

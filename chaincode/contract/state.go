@@ -2,6 +2,7 @@ package contract
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -34,13 +35,56 @@ func getJSON(stub shim.ChaincodeStubInterface, key string, v any) (bool, error) 
 	if err != nil {
 		return false, model.Errorf(model.CodeInternal, "read state: %v", err)
 	}
-	if raw == nil {
+	return decodeIfFound(raw, v)
+}
+
+// decodeIfFound decodes raw, a value read from the ledger, into v and
+// reports whether there was one. Fabric stores no empty values (writing one
+// deletes the key), so nil or empty means the key does not exist.
+func decodeIfFound(raw []byte, v any) (bool, error) {
+	if len(raw) == 0 {
 		return false, nil
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		return false, model.Errorf(model.CodeInternal, "decode state record: %v", err)
 	}
 	return true, nil
+}
+
+// states is a set of keys read together, by key; a key that does not exist
+// maps to nil.
+type states map[string][]byte
+
+// readStates reads keys with one GetMultipleStates: on a Fabric 3 peer that
+// advertises useGetMultipleKeys that is one round trip between peer and
+// chaincode for all of them, where each GetState is one; older peers get
+// one GetState per key from the shim, as before. Keys already in known are
+// not read again, so a key is read (and counted) once per transaction;
+// known is extended and returned.
+func readStates(stub shim.ChaincodeStubInterface, known states, keys ...string) (states, error) {
+	if known == nil {
+		known = states{}
+	}
+	var missing []string
+	for _, k := range keys {
+		if _, ok := known[k]; !ok && !slices.Contains(missing, k) {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return known, nil
+	}
+	vals, err := stub.GetMultipleStates(missing...)
+	if err != nil {
+		return nil, model.Errorf(model.CodeInternal, "read state: %v", err)
+	}
+	if len(vals) != len(missing) {
+		return nil, model.Errorf(model.CodeInternal, "read state: %d values for %d keys", len(vals), len(missing))
+	}
+	for i, k := range missing {
+		known[k] = vals[i]
+	}
+	return known, nil
 }
 
 // getRecord reads the record of objectType with attrs into v.
@@ -58,11 +102,16 @@ func putRecord(stub shim.ChaincodeStubInterface, v any, objectType string, attrs
 	if err != nil {
 		return err
 	}
+	return putJSON(stub, k, v)
+}
+
+// putJSON writes v as JSON under key.
+func putJSON(stub shim.ChaincodeStubInterface, key string, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return model.Errorf(model.CodeInternal, "encode state record: %v", err)
 	}
-	if err := stub.PutState(k, raw); err != nil {
+	if err := stub.PutState(key, raw); err != nil {
 		return model.Errorf(model.CodeInternal, "write state: %v", err)
 	}
 	return nil
@@ -127,9 +176,27 @@ func getUser(stub shim.ChaincodeStubInterface, userID string) (model.User, error
 
 // getPatient loads a user who must be an active patient.
 func getPatient(stub shim.ChaincodeStubInterface, patientID string) (model.User, error) {
-	u, err := getUser(stub, patientID)
+	k, err := compositeKey(stub, objUser, patientID)
 	if err != nil {
 		return model.User{}, err
+	}
+	raw, err := stub.GetState(k)
+	if err != nil {
+		return model.User{}, model.Errorf(model.CodeInternal, "read state: %v", err)
+	}
+	return patientFrom(raw, patientID)
+}
+
+// patientFrom decodes patientID's user record read as raw (nil: absent),
+// which must be an active patient's.
+func patientFrom(raw []byte, patientID string) (model.User, error) {
+	var u model.User
+	found, err := decodeIfFound(raw, &u)
+	if err != nil {
+		return model.User{}, err
+	}
+	if !found {
+		return model.User{}, model.Errorf(model.CodeNotFound, "user %s not found", patientID)
 	}
 	if u.Role != model.RolePatient {
 		return model.User{}, model.Errorf(model.CodeNotFound, "patient %s not found (user %s is a %s)", patientID, patientID, u.Role)
@@ -150,6 +217,19 @@ func getOrganization(stub shim.ChaincodeStubInterface, orgID string) (model.Orga
 		return model.Organization{}, model.Errorf(model.CodeNotFound, "organisation %s not found", orgID)
 	}
 	return o, nil
+}
+
+// documentFrom decodes documentID's record read as raw, nil meaning absent.
+func documentFrom(raw []byte, documentID string) (model.Document, error) {
+	var d model.Document
+	found, err := decodeIfFound(raw, &d)
+	if err != nil {
+		return model.Document{}, err
+	}
+	if !found {
+		return model.Document{}, model.Errorf(model.CodeNotFound, "document %s not found", documentID)
+	}
+	return d, nil
 }
 
 func getDocument(stub shim.ChaincodeStubInterface, documentID string) (model.Document, error) {
@@ -189,7 +269,7 @@ func grantsTo(stub shim.ChaincodeStubInterface, patientID string, t model.Grante
 	if err != nil {
 		return nil, model.Errorf(model.CodeInternal, "query grants: %v", err)
 	}
-	defer it.Close()
+	defer closeUnlessExhausted(it)
 	var grants []model.Grant
 	for it.HasNext() {
 		kv, err := it.Next()
@@ -203,6 +283,18 @@ func grantsTo(stub shim.ChaincodeStubInterface, patientID string, t model.Grante
 		grants = append(grants, g)
 	}
 	return grants, nil
+}
+
+// closeUnlessExhausted closes an iterator that still holds results. Closing
+// an exhausted one would be a wasted round trip to the peer: the peer
+// releases a query as soon as it sends its last results (HasMore false;
+// core/chaincode/query_response_generator.go), answers QUERY_STATE_CLOSE for
+// it with nothing, and closes any iterator left open when the transaction
+// ends. HasNext asks the shim, not the peer.
+func closeUnlessExhausted(it shim.StateQueryIteratorInterface) {
+	if it.HasNext() {
+		_ = it.Close()
+	}
 }
 
 // decideRead is the read decision with the fewest reads: the patient and the
@@ -236,11 +328,15 @@ func attemptRead(stub shim.ChaincodeStubInterface, in model.AccessDocumentInput)
 	if err := checkAccessInput(in); err != nil {
 		return readAttempt{}, err
 	}
-	who, err := resolveCaller(stub)
+	docKey, err := compositeKey(stub, objDocument, in.DocumentID)
 	if err != nil {
 		return readAttempt{}, err
 	}
-	doc, err := getDocument(stub, in.DocumentID)
+	who, vals, err := resolveCallerWith(stub, docKey)
+	if err != nil {
+		return readAttempt{}, err
+	}
+	doc, err := documentFrom(vals[docKey], in.DocumentID)
 	if err != nil {
 		return readAttempt{}, err
 	}

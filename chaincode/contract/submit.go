@@ -303,11 +303,25 @@ func (c *Contract) RegisterDocument(ctx contractapi.TransactionContextInterface,
 	if err := checkRegisterDocument(in); err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxRegisterDocument, model.RoleDoctor, model.RolePatient)
+	patientKey, err := compositeKey(stub, objUser, in.PatientID)
 	if err != nil {
 		return nil, err
 	}
-	patient, err := getPatient(stub, in.PatientID)
+	docKey, err := compositeKey(stub, objDocument, in.DocumentID)
+	if err != nil {
+		return nil, err
+	}
+	// The patient's record and the document key (which must not exist) are
+	// read with the caller's binding; a patient registering their own
+	// document reads their user record once.
+	who, vals, err := resolveCallerWith(stub, patientKey, docKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := who.requireRole(model.TxRegisterDocument, model.RoleDoctor, model.RolePatient); err != nil {
+		return nil, err
+	}
+	patient, err := patientFrom(vals[patientKey], in.PatientID)
 	if err != nil {
 		return nil, err
 	}
@@ -325,17 +339,12 @@ func (c *Contract) RegisterDocument(ctx contractapi.TransactionContextInterface,
 	if d := access.DecideRegister(doc, patient, who.Caller, grants, now); !d.Allowed {
 		return nil, model.Errorf(model.CodeForbidden, "%s may not register documents for patient %s: %s", who.UserID, patient.ID, d.Reason)
 	}
-	var existing model.Document
-	found, err := getRecord(stub, &existing, objDocument, in.DocumentID)
-	if err != nil {
-		return nil, err
-	}
-	if found {
+	if len(vals[docKey]) != 0 {
 		return nil, model.Errorf(model.CodeAlreadyExists, "document %s already exists", in.DocumentID)
 	}
 	v := model.DocumentVersion{Version: 1, SHA256: in.SHA256, Size: in.Size, MediaType: in.MediaType, StorageRef: in.StorageRef, RegisteredBy: who.UserID, RegisteredAt: now, TxID: stub.GetTxID()}
 	doc.Versions = []model.DocumentVersion{v}
-	if err := putRecord(stub, doc, objDocument, doc.ID); err != nil {
+	if err := putJSON(stub, docKey, doc); err != nil {
 		return nil, err
 	}
 	if err := putMarker(stub, objDocumentByPatient, doc.PatientID, doc.ID); err != nil {
@@ -355,11 +364,15 @@ func (c *Contract) AddDocumentVersion(ctx contractapi.TransactionContextInterfac
 	if err := checkAddVersion(in); err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	docKey, err := compositeKey(stub, objDocument, in.DocumentID)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := getDocument(stub, in.DocumentID)
+	who, vals, err := resolveCallerWith(stub, docKey)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := documentFrom(vals[docKey], in.DocumentID)
 	if err != nil {
 		return nil, err
 	}
@@ -395,11 +408,18 @@ func (c *Contract) EraseDocument(ctx contractapi.TransactionContextInterface, do
 	if err := checkID("documentId", documentID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxEraseDocument, model.RolePatient)
+	docKey, err := compositeKey(stub, objDocument, documentID)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := getDocument(stub, documentID)
+	who, vals, err := resolveCallerWith(stub, docKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := who.requireRole(model.TxEraseDocument, model.RolePatient); err != nil {
+		return nil, err
+	}
+	doc, err := documentFrom(vals[docKey], documentID)
 	if err != nil {
 		return nil, err
 	}
@@ -595,27 +615,33 @@ func (c *Contract) AccessDocument(ctx contractapi.TransactionContextInterface, i
 // refusing a user id or an identity that is already taken. A removed user
 // keeps both reserved, so the audit trail never names two people alike.
 func bindUser(stub shim.ChaincodeStubInterface, u model.User) error {
-	var existing model.User
-	found, err := getRecord(stub, &existing, objUser, u.ID)
+	userKey, err := compositeKey(stub, objUser, u.ID)
 	if err != nil {
 		return err
 	}
-	if found {
+	idKey, err := compositeKey(stub, objIdentity, identityKeyAttr(u.Identity.MSPID, u.Identity.Subject, u.Identity.Issuer))
+	if err != nil {
+		return err
+	}
+	vals, err := readStates(stub, nil, userKey, idKey)
+	if err != nil {
+		return err
+	}
+	if len(vals[userKey]) != 0 {
 		return model.Errorf(model.CodeAlreadyExists, "user %s already exists", u.ID)
 	}
-	idAttr := identityKeyAttr(u.Identity.MSPID, u.Identity.Subject, u.Identity.Issuer)
-	var boundTo string
-	found, err = getRecord(stub, &boundTo, objIdentity, idAttr)
+	var boundTo identityBinding
+	found, err := decodeIfFound(vals[idKey], &boundTo)
 	if err != nil {
 		return err
 	}
 	if found {
-		return model.Errorf(model.CodeAlreadyExists, "identity %q of MSP %s is already bound to user %s", u.Identity.Subject, u.Identity.MSPID, boundTo)
+		return model.Errorf(model.CodeAlreadyExists, "identity %q of MSP %s is already bound to user %s", u.Identity.Subject, u.Identity.MSPID, boundTo.UserID)
 	}
-	if err := putRecord(stub, u, objUser, u.ID); err != nil {
+	if err := putJSON(stub, userKey, u); err != nil {
 		return err
 	}
-	if err := putRecord(stub, u.ID, objIdentity, idAttr); err != nil {
+	if err := putJSON(stub, idKey, identityBinding{UserID: u.ID, OrgID: u.OrgID}); err != nil {
 		return err
 	}
 	if u.OrgID == "" {
