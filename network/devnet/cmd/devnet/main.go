@@ -45,7 +45,7 @@ func run() error {
 		addr     = flag.String("addr", "127.0.0.1:7051", "gRPC listen address (loopback only)")
 		orgs     = flag.Int("orgs", 2, "number of organisations (Org1MSP..OrgNMSP)")
 		channel  = flag.String("channel", devnet.DefaultChannel, "channel name")
-		users    = flag.String("users", "", "comma-separated extra client identities to issue in every organisation")
+		users    = flag.String("users", "user2,user3,user4,user5", "comma-separated extra client identities to issue in every organisation (the default gives admin and user1..user5, as network/fabric's connection file has, which the quickstart and the e2e suite use)")
 		insecure = flag.Bool("insecure", false, "serve plain gRPC instead of TLS")
 		batch    = flag.Duration("batch-timeout", devnet.DefaultBatchTimeout, "orderer batch timeout")
 		verbose  = flag.Bool("v", false, "log notable events")
