@@ -149,33 +149,33 @@ func (c *Client) evaluate(ctx context.Context, tx string, out any, args ...any) 
 
 // submit endorses, orders and waits for the commit of a transaction,
 // running it afresh after an MVCC conflict or an endorsement a lagging peer
-// refused, as c's RetryPolicy allows.
-// It returns the transaction ID of the attempt that committed.
-func (c *Client) submit(ctx context.Context, tx string, out any, args ...any) (string, error) {
+// refused, as c's RetryPolicy allows. A failure's *Error names the
+// transaction ID of the last attempt.
+func (c *Client) submit(ctx context.Context, tx string, out any, args ...any) error {
 	argBytes, err := encodeArgs(args)
 	if err != nil {
-		return "", &Error{Transaction: tx, Code: model.CodeInvalidArgument, Err: fmt.Errorf("%w: %w", ErrInvalidArgument, err)}
+		return &Error{Transaction: tx, Code: model.CodeInvalidArgument, Err: fmt.Errorf("%w: %w", ErrInvalidArgument, err)}
 	}
 	if err := c.catchUp(ctx); err != nil {
-		return "", wrapError(tx, "", err)
+		return wrapError(tx, "", err)
 	}
 	policy := c.cfg.Retry
 	for attempt := 1; ; attempt++ {
 		txID, result, err := c.submitOnce(ctx, tx, argBytes)
 		if err == nil {
-			return txID, decodeResult(tx, txID, result, out)
+			return decodeResult(tx, txID, result, out)
 		}
 		if !c.retryable(err) {
-			return txID, wrapError(tx, txID, err)
+			return wrapError(tx, txID, err)
 		}
 		if attempt >= policy.MaxAttempts {
-			return txID, wrapError(tx, txID, fmt.Errorf("gave up after %d attempts: %w", attempt, err))
+			return wrapError(tx, txID, fmt.Errorf("gave up after %d attempts: %w", attempt, err))
 		}
 		if policy.OnRetry != nil {
 			policy.OnRetry(tx, attempt+1, err)
 		}
 		if serr := sleep(ctx, backoff(policy, attempt)); serr != nil {
-			return txID, wrapError(tx, txID, fmt.Errorf("%w while waiting to retry after: %w", serr, err))
+			return wrapError(tx, txID, fmt.Errorf("%w while waiting to retry after: %w", serr, err))
 		}
 	}
 }
@@ -184,7 +184,7 @@ func (c *Client) submit(ctx context.Context, tx string, out any, args ...any) (s
 // submitting call of the Client.
 func submitAs[T any](ctx context.Context, c *Client, tx string, args ...any) (T, error) {
 	var out T
-	_, err := c.submit(ctx, tx, &out, args...)
+	err := c.submit(ctx, tx, &out, args...)
 	return out, err
 }
 
