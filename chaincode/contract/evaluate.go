@@ -16,7 +16,7 @@ import (
 
 // WhoAmI returns the caller's own binding.
 func (c *Contract) WhoAmI(ctx contractapi.TransactionContextInterface) (*model.User, error) {
-	who, err := resolveCaller(ctx.GetStub())
+	who, err := resolveCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +29,7 @@ func (c *Contract) GetOrganization(ctx contractapi.TransactionContextInterface, 
 	if err := checkID("orgId", orgID); err != nil {
 		return nil, err
 	}
-	if _, err := resolveCaller(stub); err != nil {
+	if _, err := resolveCaller(ctx); err != nil {
 		return nil, err
 	}
 	return ptr(getOrganization(stub, orgID))
@@ -43,7 +43,7 @@ func (c *Contract) ListOrganizations(ctx contractapi.TransactionContextInterface
 	if err != nil {
 		return nil, err
 	}
-	if _, err := resolveCaller(stub); err != nil {
+	if _, err := resolveCaller(ctx); err != nil {
 		return nil, err
 	}
 	items, bookmark, err := pageRecords[model.Organization](stub, objOrg, nil, size, in.Bookmark)
@@ -57,7 +57,7 @@ func (c *Contract) GetUser(ctx contractapi.TransactionContextInterface, userID s
 	if err := checkID("userId", userID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (c *Contract) ListUsers(ctx contractapi.TransactionContextInterface, in mod
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxListUsers, model.RoleSolutionAdmin, model.RoleOrgAdmin)
+	who, err := resolveCallerAs(ctx, model.TxListUsers, model.RoleSolutionAdmin, model.RoleOrgAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (c *Contract) ListDocuments(ctx contractapi.TransactionContextInterface, in
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxListDocuments, model.RoleDoctor, model.RolePatient)
+	who, err := resolveCallerAs(ctx, model.TxListDocuments, model.RoleDoctor, model.RolePatient)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func (c *Contract) ListDocuments(ctx contractapi.TransactionContextInterface, in
 // exactly as AccessDocument would decide, without auditing. An erased
 // document is answered "not allowed" with the reason.
 func (c *Contract) CheckAccess(ctx contractapi.TransactionContextInterface, in model.AccessDocumentInput) (*model.AccessDecision, error) {
-	a, err := attemptRead(ctx.GetStub(), in)
+	a, err := attemptRead(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ func (c *Contract) ListGrants(ctx contractapi.TransactionContextInterface, in mo
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxListGrants, model.RolePatient)
+	who, err := resolveCallerAs(ctx, model.TxListGrants, model.RolePatient)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +221,7 @@ func (c *Contract) ListReceivedGrants(ctx contractapi.TransactionContextInterfac
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCaller(stub)
+	who, err := resolveCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -256,21 +256,22 @@ func (c *Contract) ListReceivedGrants(ctx contractapi.TransactionContextInterfac
 // ListAccessLog returns a page of the audit entries of accesses to the calling
 // patient's documents, oldest first. Caller: a patient.
 func (c *Contract) ListAccessLog(ctx contractapi.TransactionContextInterface, in model.PageRequest) (*model.AuditPage, error) {
-	return listAudit(ctx.GetStub(), model.TxListAccessLog, objAuditByPatient, in, model.RolePatient)
+	return listAudit(ctx, model.TxListAccessLog, objAuditByPatient, in, model.RolePatient)
 }
 
 // ListMyAccesses returns a page of the audit entries of the caller's own
 // accesses, oldest first. Caller: any active user.
 func (c *Contract) ListMyAccesses(ctx contractapi.TransactionContextInterface, in model.PageRequest) (*model.AuditPage, error) {
-	return listAudit(ctx.GetStub(), model.TxListMyAccesses, objAuditByAccessor, in, model.Roles...)
+	return listAudit(ctx, model.TxListMyAccesses, objAuditByAccessor, in, model.Roles...)
 }
 
-func listAudit(stub shim.ChaincodeStubInterface, tx, objectType string, in model.PageRequest, roles ...model.Role) (*model.AuditPage, error) {
+func listAudit(ctx contractapi.TransactionContextInterface, tx, objectType string, in model.PageRequest, roles ...model.Role) (*model.AuditPage, error) {
+	stub := ctx.GetStub()
 	size, err := checkPage(in.PageSize, in.Bookmark)
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, tx, roles...)
+	who, err := resolveCallerAs(ctx, tx, roles...)
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +288,7 @@ func (c *Contract) ListStorageRefs(ctx contractapi.TransactionContextInterface, 
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxListStorageRefs, model.RoleOrgAdmin)
+	who, err := resolveCallerAs(ctx, model.TxListStorageRefs, model.RoleOrgAdmin)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/medledger/medledger/chaincode/access"
 	"github.com/medledger/medledger/chaincode/model"
@@ -324,7 +325,8 @@ type readAttempt struct {
 // attemptRead validates in, resolves the caller, loads the document and
 // decides the read. CheckAccess and AccessDocument both start here, so the
 // answer CheckAccess gives is the one AccessDocument acts on.
-func attemptRead(stub shim.ChaincodeStubInterface, in model.AccessDocumentInput) (readAttempt, error) {
+func attemptRead(ctx contractapi.TransactionContextInterface, in model.AccessDocumentInput) (readAttempt, error) {
+	stub := ctx.GetStub()
 	if err := checkAccessInput(in); err != nil {
 		return readAttempt{}, err
 	}
@@ -332,7 +334,7 @@ func attemptRead(stub shim.ChaincodeStubInterface, in model.AccessDocumentInput)
 	if err != nil {
 		return readAttempt{}, err
 	}
-	who, vals, err := resolveCallerWith(stub, docKey)
+	who, vals, err := resolveCallerWith(ctx, docKey)
 	if err != nil {
 		return readAttempt{}, err
 	}

@@ -28,7 +28,7 @@ func (c *Contract) Bootstrap(ctx contractapi.TransactionContextInterface, in mod
 	if cfg.Bootstrapped {
 		return nil, model.Errorf(model.CodeFailedPrecondition, "MedLedger is already bootstrapped")
 	}
-	id, cert, err := creatorIdentity(stub)
+	id, cert, err := creatorIdentity(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func (c *Contract) AddSolutionAdmin(ctx contractapi.TransactionContextInterface,
 			return nil, err
 		}
 	}
-	who, err := resolveCallerAs(stub, model.TxAddSolutionAdmin, model.RoleSolutionAdmin)
+	who, err := resolveCallerAs(ctx, model.TxAddSolutionAdmin, model.RoleSolutionAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (c *Contract) RemoveSolutionAdmin(ctx contractapi.TransactionContextInterfa
 	if err := checkID("userId", userID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxRemoveSolutionAdmin, model.RoleSolutionAdmin)
+	who, err := resolveCallerAs(ctx, model.TxRemoveSolutionAdmin, model.RoleSolutionAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func (c *Contract) CreateOrganization(ctx contractapi.TransactionContextInterfac
 	if err := checkMSPID(in.MSPID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxCreateOrganization, model.RoleSolutionAdmin)
+	who, err := resolveCallerAs(ctx, model.TxCreateOrganization, model.RoleSolutionAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -168,20 +168,21 @@ func (c *Contract) CreateOrganization(ctx contractapi.TransactionContextInterfac
 // SuspendOrganization suspends an active hospital: its users can do nothing
 // until it is reactivated. Caller: a solution admin.
 func (c *Contract) SuspendOrganization(ctx contractapi.TransactionContextInterface, orgID string) (*model.Organization, error) {
-	return setOrgStatus(ctx.GetStub(), model.TxSuspendOrganization, orgID, model.OrgActive, model.OrgSuspended, model.EventOrganizationSuspended)
+	return setOrgStatus(ctx, model.TxSuspendOrganization, orgID, model.OrgActive, model.OrgSuspended, model.EventOrganizationSuspended)
 }
 
 // ReactivateOrganization reactivates a suspended hospital. Caller: a solution
 // admin.
 func (c *Contract) ReactivateOrganization(ctx contractapi.TransactionContextInterface, orgID string) (*model.Organization, error) {
-	return setOrgStatus(ctx.GetStub(), model.TxReactivateOrganization, orgID, model.OrgSuspended, model.OrgActive, model.EventOrganizationReactivated)
+	return setOrgStatus(ctx, model.TxReactivateOrganization, orgID, model.OrgSuspended, model.OrgActive, model.EventOrganizationReactivated)
 }
 
-func setOrgStatus(stub shim.ChaincodeStubInterface, tx, orgID string, from, to model.OrgStatus, event string) (*model.Organization, error) {
+func setOrgStatus(ctx contractapi.TransactionContextInterface, tx, orgID string, from, to model.OrgStatus, event string) (*model.Organization, error) {
+	stub := ctx.GetStub()
 	if err := checkID("orgId", orgID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, tx, model.RoleSolutionAdmin)
+	who, err := resolveCallerAs(ctx, tx, model.RoleSolutionAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +215,7 @@ func (c *Contract) AssignOrgAdmin(ctx contractapi.TransactionContextInterface, i
 	if err := checkID("orgId", in.OrgID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxAssignOrgAdmin, model.RoleSolutionAdmin)
+	who, err := resolveCallerAs(ctx, model.TxAssignOrgAdmin, model.RoleSolutionAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +232,7 @@ func (c *Contract) RemoveOrgAdmin(ctx contractapi.TransactionContextInterface, u
 	if err := checkID("userId", userID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxRemoveOrgAdmin, model.RoleSolutionAdmin)
+	who, err := resolveCallerAs(ctx, model.TxRemoveOrgAdmin, model.RoleSolutionAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +258,7 @@ func (c *Contract) RegisterUser(ctx contractapi.TransactionContextInterface, in 
 	if in.Role != model.RoleDoctor && in.Role != model.RolePatient {
 		return nil, invalid("role %q: a hospital admin registers %s or %s", in.Role, model.RoleDoctor, model.RolePatient)
 	}
-	who, err := resolveCallerAs(stub, model.TxRegisterUser, model.RoleOrgAdmin)
+	who, err := resolveCallerAs(ctx, model.TxRegisterUser, model.RoleOrgAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +272,7 @@ func (c *Contract) RemoveUser(ctx contractapi.TransactionContextInterface, userI
 	if err := checkID("userId", userID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxRemoveUser, model.RoleOrgAdmin)
+	who, err := resolveCallerAs(ctx, model.TxRemoveUser, model.RoleOrgAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +315,7 @@ func (c *Contract) RegisterDocument(ctx contractapi.TransactionContextInterface,
 	// The patient's record and the document key (which must not exist) are
 	// read with the caller's binding; a patient registering their own
 	// document reads their user record once.
-	who, vals, err := resolveCallerWith(stub, patientKey, docKey)
+	who, vals, err := resolveCallerWith(ctx, patientKey, docKey)
 	if err != nil {
 		return nil, err
 	}
@@ -368,7 +369,7 @@ func (c *Contract) AddDocumentVersion(ctx contractapi.TransactionContextInterfac
 	if err != nil {
 		return nil, err
 	}
-	who, vals, err := resolveCallerWith(stub, docKey)
+	who, vals, err := resolveCallerWith(ctx, docKey)
 	if err != nil {
 		return nil, err
 	}
@@ -412,7 +413,7 @@ func (c *Contract) EraseDocument(ctx contractapi.TransactionContextInterface, do
 	if err != nil {
 		return nil, err
 	}
-	who, vals, err := resolveCallerWith(stub, docKey)
+	who, vals, err := resolveCallerWith(ctx, docKey)
 	if err != nil {
 		return nil, err
 	}
@@ -458,7 +459,7 @@ func (c *Contract) GrantConsent(ctx contractapi.TransactionContextInterface, in 
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxGrantConsent, model.RolePatient)
+	who, err := resolveCallerAs(ctx, model.TxGrantConsent, model.RolePatient)
 	if err != nil {
 		return nil, err
 	}
@@ -501,7 +502,7 @@ func (c *Contract) RevokeConsent(ctx contractapi.TransactionContextInterface, gr
 	if err := checkID("grantId", grantID); err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxRevokeConsent, model.RolePatient)
+	who, err := resolveCallerAs(ctx, model.TxRevokeConsent, model.RolePatient)
 	if err != nil {
 		return nil, err
 	}
@@ -546,7 +547,7 @@ func (c *Contract) OpenEmergencyAccess(ctx contractapi.TransactionContextInterfa
 	if err := checkEmergency(in); err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(stub, model.TxOpenEmergencyAccess, model.RoleDoctor)
+	who, err := resolveCallerAs(ctx, model.TxOpenEmergencyAccess, model.RoleDoctor)
 	if err != nil {
 		return nil, err
 	}
@@ -580,7 +581,7 @@ func (c *Contract) OpenEmergencyAccess(ctx contractapi.TransactionContextInterfa
 // nothing; an erased document returns FAILED_PRECONDITION.
 func (c *Contract) AccessDocument(ctx contractapi.TransactionContextInterface, in model.AccessDocumentInput) (*model.AccessResult, error) {
 	stub := ctx.GetStub()
-	a, err := attemptRead(stub, in)
+	a, err := attemptRead(ctx, in)
 	if err != nil {
 		return nil, err
 	}
