@@ -62,6 +62,7 @@ func New() (*Chaincode, error) {
 		return nil, err
 	}
 	router.DefaultContract = model.ContractName
+	router.TransactionSerializer = new(resultSerializer)
 	router.Info.Title = "MedLedger"
 	router.Info.Version = "1.0.0"
 	params := map[string]int{}
