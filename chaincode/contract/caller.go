@@ -21,22 +21,38 @@ import (
 // subject OU; only such a certificate may Bootstrap.
 const nodeOUAdmin = "admin"
 
-// caller is the resolved caller of a transaction: the binding found for the
-// creator identity, its organisation, and the decision-ready view of both.
+// caller is the resolved caller of a transaction: the creator identity and
+// the decision-ready view of its binding and organisation. The full user and
+// organisation records are not read for it; the few transactions that need
+// them read them.
 type caller struct {
-	user model.User
-	// org is the zero value for solution admins.
-	org model.Organization
+	identity model.Identity
 	access.Caller
 }
 
-// identityBinding is the value of an objIdentity key: the user bound to the
-// identity and that user's organisation (empty for solution admins), so that
-// the caller's user and organisation records can be read together.
+// identityBinding is the value of an objIdentity key: what every caller
+// resolution needs to know about the user bound to the identity, copied from
+// the user record (the record of truth, which bindUser and removeUser write
+// together with it): the user, their organisation (empty for solution
+// admins), role and status. Bindings written before role and status were
+// copied have neither; resolveCallerWith then reads the user record.
 type identityBinding struct {
-	UserID string `json:"userId"`
-	OrgID  string `json:"orgId,omitempty"`
+	UserID string           `json:"userId"`
+	OrgID  string           `json:"orgId,omitempty"`
+	Role   model.Role       `json:"role,omitempty"`
+	Status model.UserStatus `json:"status,omitempty"`
 }
+
+func bindingOf(u model.User) identityBinding {
+	return identityBinding{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Status: u.Status}
+}
+
+// mspOrgs is the value of an objMSPOrgs key: the status of each organisation
+// whose users enrol under that MSP, by organisation id, copied from the
+// organisation records (written with them by CreateOrganization and
+// setOrgStatus). An organisation missing from it (created before the copy
+// existed) is read from its record.
+type mspOrgs map[string]model.OrgStatus
 
 // resolveCaller finds the user bound to the creator identity and refuses a
 // caller who may do nothing: unknown identity, removed binding, suspended
@@ -48,12 +64,12 @@ func resolveCaller(ctx contractapi.TransactionContextInterface) (caller, error) 
 
 // resolveCallerWith is resolveCaller that also reads the keys in also, which
 // the transaction needs whoever the caller is, and returns their values.
-// Caller resolution is two reads of several keys each: the identity binding
-// with also, then the caller's user and organisation, which the binding
-// names. On a Fabric 3 peer that is two round trips to the peer however many
-// keys; a key of also that is the caller's user or organisation is read once.
-// Refusals are decided in the same order as before the keys were read
-// together, so they are the same.
+// Caller resolution is one read of several keys: the identity binding, the
+// statuses of the organisations of the creator's MSP, and also. Both caller
+// keys follow from the creator certificate alone, so on a Fabric 3 peer the
+// whole resolution is one round trip to the peer however many keys. Only a
+// ledger written before bindings and MSPs carried these copies needs a
+// second read (the user and organisation records).
 func resolveCallerWith(ctx contractapi.TransactionContextInterface, also ...string) (caller, states, error) {
 	stub := ctx.GetStub()
 	id, _, err := creatorIdentity(ctx)
@@ -64,7 +80,11 @@ func resolveCallerWith(ctx contractapi.TransactionContextInterface, also ...stri
 	if err != nil {
 		return caller{}, nil, err
 	}
-	vals, err := readStates(stub, nil, append([]string{idKey}, also...)...)
+	orgsKey, err := compositeKey(stub, objMSPOrgs, id.MSPID)
+	if err != nil {
+		return caller{}, nil, err
+	}
+	vals, err := readStates(stub, nil, append([]string{idKey, orgsKey}, also...)...)
 	if err != nil {
 		return caller{}, nil, err
 	}
@@ -76,43 +96,18 @@ func resolveCallerWith(ctx contractapi.TransactionContextInterface, also ...stri
 	if !found {
 		return caller{}, nil, model.Errorf(model.CodeForbidden, "identity %q of MSP %s is not bound to a MedLedger user", id.Subject, id.MSPID)
 	}
-	userKey, err := compositeKey(stub, objUser, b.UserID)
-	if err != nil {
+	var orgs mspOrgs
+	if _, err := decodeIfFound(vals[orgsKey], &orgs); err != nil {
 		return caller{}, nil, err
 	}
-	keys := []string{userKey}
-	orgKey := ""
-	if b.OrgID != "" {
-		if orgKey, err = compositeKey(stub, objOrg, b.OrgID); err != nil {
+	orgStatus, orgKnown := orgs[b.OrgID]
+	if b.Role == "" || b.Status == "" || (b.OrgID != "" && !orgKnown) {
+		if b, orgStatus, vals, err = readCallerRecords(stub, b, vals); err != nil {
 			return caller{}, nil, err
 		}
-		keys = append(keys, orgKey)
 	}
-	if vals, err = readStates(stub, vals, keys...); err != nil {
-		return caller{}, nil, err
-	}
-	var u model.User
-	found, err = decodeIfFound(vals[userKey], &u)
-	if err != nil {
-		return caller{}, nil, err
-	}
-	if !found {
-		return caller{}, nil, model.Errorf(model.CodeInternal, "identity bound to missing user %s", b.UserID)
-	}
-	if u.OrgID != b.OrgID {
-		return caller{}, nil, model.Errorf(model.CodeInternal, "identity binding names organisation %q for user %s of organisation %q", b.OrgID, u.ID, u.OrgID)
-	}
-	c := caller{user: u}
-	if u.OrgID != "" {
-		found, err = decodeIfFound(vals[orgKey], &c.org)
-		if err != nil {
-			return caller{}, nil, err
-		}
-		if !found {
-			return caller{}, nil, model.Errorf(model.CodeInternal, "user %s belongs to missing organisation %s", u.ID, u.OrgID)
-		}
-	}
-	c.Caller = access.NewCaller(u, c.org.Status)
+	u := model.User{ID: b.UserID, OrgID: b.OrgID, Role: b.Role, Status: b.Status}
+	c := caller{identity: id, Caller: access.NewCaller(u, orgStatus)}
 	if u.Status != model.UserActive {
 		return caller{}, nil, model.Errorf(model.CodeForbidden, "user %s has been removed", u.ID)
 	}
@@ -120,6 +115,49 @@ func resolveCallerWith(ctx contractapi.TransactionContextInterface, also ...stri
 		return caller{}, nil, model.Errorf(model.CodeForbidden, "organisation %s of user %s is suspended", u.OrgID, u.ID)
 	}
 	return c, vals, nil
+}
+
+// readCallerRecords completes a binding from the user and organisation
+// records, read together, for a ledger written before bindings and MSPs
+// carried copies of them.
+func readCallerRecords(stub shim.ChaincodeStubInterface, b identityBinding, vals states) (identityBinding, model.OrgStatus, states, error) {
+	userKey, err := compositeKey(stub, objUser, b.UserID)
+	if err != nil {
+		return b, "", nil, err
+	}
+	keys := []string{userKey}
+	orgKey := ""
+	if b.OrgID != "" {
+		if orgKey, err = compositeKey(stub, objOrg, b.OrgID); err != nil {
+			return b, "", nil, err
+		}
+		keys = append(keys, orgKey)
+	}
+	if vals, err = readStates(stub, vals, keys...); err != nil {
+		return b, "", nil, err
+	}
+	var u model.User
+	found, err := decodeIfFound(vals[userKey], &u)
+	if err != nil {
+		return b, "", nil, err
+	}
+	if !found {
+		return b, "", nil, model.Errorf(model.CodeInternal, "identity bound to missing user %s", b.UserID)
+	}
+	if u.OrgID != b.OrgID {
+		return b, "", nil, model.Errorf(model.CodeInternal, "identity binding names organisation %q for user %s of organisation %q", b.OrgID, u.ID, u.OrgID)
+	}
+	var org model.Organization
+	if u.OrgID != "" {
+		found, err = decodeIfFound(vals[orgKey], &org)
+		if err != nil {
+			return b, "", nil, err
+		}
+		if !found {
+			return b, "", nil, model.Errorf(model.CodeInternal, "user %s belongs to missing organisation %s", u.ID, u.OrgID)
+		}
+	}
+	return bindingOf(u), org.Status, vals, nil
 }
 
 // resolveCallerAs is resolveCaller followed by requireRole: the opening of

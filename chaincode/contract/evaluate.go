@@ -20,7 +20,7 @@ func (c *Contract) WhoAmI(ctx contractapi.TransactionContextInterface) (*model.U
 	if err != nil {
 		return nil, err
 	}
-	return &who.user, nil
+	return ptr(getUser(ctx.GetStub(), who.UserID))
 }
 
 // GetOrganization returns one organisation. Caller: any active user.
@@ -61,11 +61,10 @@ func (c *Contract) GetUser(ctx contractapi.TransactionContextInterface, userID s
 	if err != nil {
 		return nil, err
 	}
-	if who.UserID == userID {
-		return &who.user, nil
-	}
-	if err := who.requireRole(model.TxGetUser, model.RoleSolutionAdmin, model.RoleOrgAdmin); err != nil {
-		return nil, err
+	if who.UserID != userID {
+		if err := who.requireRole(model.TxGetUser, model.RoleSolutionAdmin, model.RoleOrgAdmin); err != nil {
+			return nil, err
+		}
 	}
 	u, err := getUser(stub, userID)
 	if err != nil {

@@ -1,8 +1,11 @@
 package contract_test
 
 import (
+	"encoding/json"
 	"testing"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 
 	"github.com/medledger/medledger/chaincode/model"
@@ -211,4 +214,86 @@ func userIDs(us []model.User) []string {
 		ids = append(ids, u.ID)
 	}
 	return ids
+}
+
+func TestSuspendingOneHospitalOfAnMSPRefusesOnlyItsUsers(t *testing.T) {
+	c := newCast(t)
+	c.must(c.sa, model.TxCreateOrganization, model.CreateOrganizationInput{ID: "h4", Name: "Hospital h4", MSPID: msp1})
+	admin4 := c.assignAdmin("admin4", "h4", msp1)
+	c.must(admin4, model.TxWhoAmI)
+	c.must(c.sa, model.TxSuspendOrganization, "h4")
+	c.requireDeniedWithoutWrite(admin4, model.CodeForbidden, model.TxWhoAmI)
+	c.must(c.p1, model.TxAccessDocument, readDoc("doc1")) // h1, same MSP
+	c.must(c.sa, model.TxReactivateOrganization, "h4")
+	c.must(admin4, model.TxWhoAmI)
+}
+
+// legacyLedger rewrites the ledger as a MedLedger version before caller
+// resolution was one read left it: identity bindings without role and
+// status, no per-MSP organisation statuses.
+type legacyLedger struct{}
+
+func (legacyLedger) Init(shim.ChaincodeStubInterface) *peer.Response { return shim.Success(nil) }
+
+func (legacyLedger) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
+	rewrite := func(objectType string, f func(key string, value []byte) error) error {
+		it, err := stub.GetStateByPartialCompositeKey(objectType, nil)
+		if err != nil {
+			return err
+		}
+		defer it.Close()
+		for it.HasNext() {
+			kv, err := it.Next()
+			if err != nil {
+				return err
+			}
+			if err := f(kv.GetKey(), kv.GetValue()); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := rewrite("identity", func(key string, value []byte) error {
+		var b map[string]any
+		if err := json.Unmarshal(value, &b); err != nil {
+			return err
+		}
+		delete(b, "role")
+		delete(b, "status")
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return err
+		}
+		return stub.PutState(key, raw)
+	})
+	if err == nil {
+		err = rewrite("mspOrgs", func(key string, _ []byte) error { return stub.DelState(key) })
+	}
+	if err != nil {
+		return shim.Error(err.Error())
+	}
+	return shim.Success(nil)
+}
+
+func TestCallersResolveOnALedgerWrittenBeforeBindingsCarriedRoleAndStatus(t *testing.T) {
+	c := newCast(t)
+	_, _, code := c.l.Execute(legacyLedger{}, c.params(c.sa, "rewrite"))
+	require.Equal(t, peer.TxValidationCode_VALID, code)
+	// The second read (user and organisation records) is back: one more
+	// round trip than TestHotTransactionsMakeFewPeerRoundTrips holds.
+	resp, trips := invokeCounting(t, c, c.params(c.p1, model.TxCheckAccess, readDoc("doc1")))
+	require.Equal(t, int32(200), resp.GetStatus(), resp.GetMessage())
+	require.Equal(t, 2, trips)
+
+	c.must(c.p1, model.TxAccessDocument, readDoc("doc1"))
+	c.must(c.d2, model.TxAccessDocument, readDoc("doc1"))
+	c.requireDeniedWithoutWrite(c.rm, model.CodeForbidden, model.TxWhoAmI)
+	c.requireDeniedWithoutWrite(c.d3, model.CodeForbidden, model.TxWhoAmI) // h3 is suspended
+	// Writes made from now on carry the copies again.
+	c.must(c.admin2, model.TxRemoveUser, "d2n")
+	c.requireDeniedWithoutWrite(c.d2n, model.CodeForbidden, model.TxWhoAmI)
+	c.must(c.sa, model.TxSuspendOrganization, "h2")
+	c.requireDeniedWithoutWrite(c.d2, model.CodeForbidden, model.TxAccessDocument, readDoc("doc1"))
+	c.must(c.sa, model.TxReactivateOrganization, "h2")
+	c.must(c.d2, model.TxAccessDocument, readDoc("doc1"))
 }

@@ -11,36 +11,47 @@ import (
 // is one of these constants; each index names the query it serves. Keys only
 // ever hold ids, codes, hashes and fixed-width times, never free text.
 //
-// Every access decision reads a fixed set of keys (the identity index and
-// the document together, then the caller's user and organisation together,
-// which the identity index names) plus the grants between the document's
-// patient and the caller, found by one partial-key query on objGrant per
-// grantee (the caller as a user, the caller's organisation): nothing it
-// reads grows with the number of documents, patients, users or other grants
-// on the ledger. Keys known together are read together (GetMultipleStates),
-// because on a peer every read is a round trip to the chaincode process.
+// Every access decision reads a fixed set of keys (the identity binding, the
+// statuses of the organisations of the caller's MSP and the document, all
+// three known from the creator certificate and the input, so read together)
+// plus the grants between the document's patient and the caller, found by
+// one partial-key query on objGrant per grantee (the caller as a user, the
+// caller's organisation): nothing it reads grows with the number of
+// documents, patients, users or other grants on the ledger. Keys known
+// together are read together (GetMultipleStates), because on a peer every
+// read is a round trip to the chaincode process.
 const (
 	// objConfig [] -> configRecord: whether Bootstrap ran and how many solution
 	// admins are active. Serves Bootstrap (once only) and RemoveSolutionAdmin
 	// (never the last one) with a single read.
 	objConfig = "config"
 
-	// objOrg [orgID] -> model.Organization. Serves GetOrganization, the
-	// organisation check in every caller resolution, and ListOrganizations
-	// (partial key with no attributes, paginated).
+	// objOrg [orgID] -> model.Organization. Serves GetOrganization and
+	// ListOrganizations (partial key with no attributes, paginated).
 	objOrg = "org"
 
-	// objUser [userID] -> model.User. Serves GetUser and caller resolution.
+	// objUser [userID] -> model.User, the record of truth for a user. Serves
+	// GetUser, WhoAmI and the patient checks of document and consent
+	// transactions.
 	objUser = "user"
 
 	// objIdentity [sha256(mspID, subject, issuer)] -> identityBinding
-	// {userId, orgId}. Serves caller resolution (creator certificate ->
-	// binding) with one read, after which the user and organisation records
-	// are read together, and keeps an identity bound to at most one user. A
-	// user never changes organisation, so orgId never goes stale. The hash keeps arbitrary DN text out
-	// of the key; a renewed certificate with the same subject and issuer
-	// hashes to the same key and so keeps its binding.
+	// {userId, orgId, role, status}. Serves caller resolution (creator
+	// certificate -> binding) with one read, and keeps an identity bound to at
+	// most one user. Role and status are copies of the user record's, written
+	// with it (bindUser, removeUser; a user's role and organisation never
+	// change), so that resolving a caller needs no read of objUser. The hash
+	// keeps arbitrary DN text out of the key; a renewed certificate with the
+	// same subject and issuer hashes to the same key and so keeps its binding.
 	objIdentity = "identity"
+
+	// objMSPOrgs [mspID] -> mspOrgs {orgId: status}: the status of every
+	// organisation whose users enrol under that MSP, copied from objOrg and
+	// written with it (CreateOrganization, Suspend/ReactivateOrganization).
+	// Serves caller resolution: the creator certificate names the MSP, so
+	// this key is read together with the identity binding, and a suspended
+	// organisation's users are refused without a second read.
+	objMSPOrgs = "mspOrgs"
 
 	// objUserByOrg [orgID, userID] -> "". Serves ListUsers for an organisation
 	// (partial key [orgID], paginated; each hit reads objUser).

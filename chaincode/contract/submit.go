@@ -71,7 +71,7 @@ func (c *Contract) AddSolutionAdmin(ctx contractapi.TransactionContextInterface,
 	}
 	mspID := in.MSPID
 	if mspID == "" {
-		mspID = who.user.Identity.MSPID
+		mspID = who.identity.MSPID
 	}
 	id, err := identityFromPEM(mspID, in.CertificatePEM)
 	if err != nil {
@@ -159,7 +159,7 @@ func (c *Contract) CreateOrganization(ctx contractapi.TransactionContextInterfac
 		return nil, err
 	}
 	org := model.Organization{ID: in.ID, Name: in.Name, MSPID: in.MSPID, Status: model.OrgActive, CreatedBy: who.UserID, CreatedAt: now, UpdatedAt: now}
-	if err := putRecord(stub, org, objOrg, org.ID); err != nil {
+	if err := putOrganization(stub, org); err != nil {
 		return nil, err
 	}
 	return ptr(org, emit(stub, model.EventOrganizationCreated, orgEvent(org, who.UserID)))
@@ -198,7 +198,7 @@ func setOrgStatus(ctx contractapi.TransactionContextInterface, tx, orgID string,
 		return nil, err
 	}
 	org.Status, org.UpdatedAt = to, now
-	if err := putRecord(stub, org, objOrg, org.ID); err != nil {
+	if err := putOrganization(stub, org); err != nil {
 		return nil, err
 	}
 	return ptr(org, emit(stub, event, orgEvent(org, who.UserID)))
@@ -262,7 +262,11 @@ func (c *Contract) RegisterUser(ctx contractapi.TransactionContextInterface, in 
 	if err != nil {
 		return nil, err
 	}
-	return registerOrgUser(stub, who, who.org, in.UserID, in.Role, in.CertificatePEM, model.EventUserRegistered)
+	org, err := getOrganization(stub, who.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	return registerOrgUser(stub, who, org, in.UserID, in.Role, in.CertificatePEM, model.EventUserRegistered)
 }
 
 // RemoveUser removes a doctor's or patient's binding; their identity loses
@@ -642,7 +646,7 @@ func bindUser(stub shim.ChaincodeStubInterface, u model.User) error {
 	if err := putJSON(stub, userKey, u); err != nil {
 		return err
 	}
-	if err := putJSON(stub, idKey, identityBinding{UserID: u.ID, OrgID: u.OrgID}); err != nil {
+	if err := putJSON(stub, idKey, bindingOf(u)); err != nil {
 		return err
 	}
 	if u.OrgID == "" {
@@ -670,14 +674,35 @@ func registerOrgUser(stub shim.ChaincodeStubInterface, who caller, org model.Org
 }
 
 // removeUser marks u removed by the caller byID. The identity binding stays,
-// pointing at the removed user, so the identity can do nothing any more.
+// pointing at the removed user with the removed status, so the identity can
+// do nothing any more.
 func removeUser(stub shim.ChaincodeStubInterface, u model.User, byID string) (model.User, error) {
 	now, err := txTime(stub)
 	if err != nil {
 		return model.User{}, err
 	}
 	u.Status, u.RemovedBy, u.RemovedAt = model.UserRemoved, byID, now
-	return u, putRecord(stub, u, objUser, u.ID)
+	if err := putRecord(stub, u, objUser, u.ID); err != nil {
+		return model.User{}, err
+	}
+	return u, putRecord(stub, bindingOf(u), objIdentity, identityKeyAttr(u.Identity.MSPID, u.Identity.Subject, u.Identity.Issuer))
+}
+
+// putOrganization writes org and its status in its MSP's mspOrgs, which
+// caller resolution reads.
+func putOrganization(stub shim.ChaincodeStubInterface, org model.Organization) error {
+	if err := putRecord(stub, org, objOrg, org.ID); err != nil {
+		return err
+	}
+	orgs := mspOrgs{}
+	if _, err := getRecord(stub, &orgs, objMSPOrgs, org.MSPID); err != nil {
+		return err
+	}
+	if orgs == nil { // the key held JSON null
+		orgs = mspOrgs{}
+	}
+	orgs[org.ID] = org.Status
+	return putRecord(stub, orgs, objMSPOrgs, org.MSPID)
 }
 
 // activeUserWithRole loads an active user that must have role.
