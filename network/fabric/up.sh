@@ -120,7 +120,10 @@ wait_for 30 "orderer health" healthy "$ORDERER_OPS_PORT" || die "orderer not hea
 # default is 25s, which delays the second endorsement by half a minute).
 # State info (ledger height, installed chaincodes: what the gateway uses to
 # pick endorsers) and the membership metric we wait on are refreshed every
-# second instead of every 4 s / 5 s.
+# second instead of every 4 s / 5 s. Alive messages go every 2 s, but a peer
+# is declared dead only after Fabric's default 25 s without one: with 10 s, a
+# 16-client benchmark saturating both cores once lost the other org's peer
+# from the gateway's view ("no combination of peers can be derived").
 # Fabric 2.5 ignores an empty CORE_VM_ENDPOINT (its configuration loader
 # drops empty variables; 3.x keeps them), so for 2.x the peers get a copy of
 # core.yaml whose vm.endpoint line is emptied: the only change made to it.
@@ -164,7 +167,7 @@ start_peer() {
     CORE_PEER_GOSSIP_ORGLEADER=true \
     CORE_PEER_GOSSIP_RECONNECTINTERVAL="${FABRIC_GOSSIP_RECONNECT:-2s}" \
     CORE_PEER_GOSSIP_ALIVETIMEINTERVAL=2s \
-    CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT=10s \
+    CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT=25s \
     CORE_PEER_GOSSIP_MEMBERSHIPTRACKERINTERVAL=1s \
     CORE_PEER_GOSSIP_PUBLISHSTATEINFOINTERVAL=1s \
     CORE_PEER_FILESYSTEMPATH="$WORK/data/peer$org" \
