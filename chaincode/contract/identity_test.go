@@ -287,6 +287,10 @@ func TestCallersResolveOnALedgerWrittenBeforeBindingsCarriedRoleAndStatus(t *tes
 
 	c.must(c.p1, model.TxAccessDocument, readDoc("doc1"))
 	c.must(c.d2, model.TxAccessDocument, readDoc("doc1"))
+	// A new hospital under Org1MSP starts that MSP's organisation statuses;
+	// h1, created before, is not in them and is still read from its record.
+	c.must(c.sa, model.TxCreateOrganization, model.CreateOrganizationInput{ID: "h4", Name: "Hospital h4", MSPID: msp1})
+	c.must(c.p1, model.TxAccessDocument, readDoc("doc1"))
 	c.requireDeniedWithoutWrite(c.rm, model.CodeForbidden, model.TxWhoAmI)
 	c.requireDeniedWithoutWrite(c.d3, model.CodeForbidden, model.TxWhoAmI) // h3 is suspended
 	// Writes made from now on carry the copies again.
