@@ -175,3 +175,38 @@ func TestEveryIDArgumentIsValidatedBeforeAnythingElse(t *testing.T) {
 	c.requireDeniedWithoutWrite(c.p1, model.CodeInvalidArgument, model.TxCheckAccess, model.AccessDocumentInput{DocumentID: "doc1", Version: model.MaxVersions + 1})
 	c.requireDeniedWithoutWrite(c.p1, model.CodeInvalidArgument, model.TxAccessDocument, model.AccessDocumentInput{DocumentID: ""})
 }
+
+// TestDeployedChaincodeAnswersLikeTheSchemaCheckingOne: the deployed
+// chaincode skips the contract API's check of results against their schemas
+// (resultSerializer); everything else, payloads and refusals included, is
+// the same.
+func TestDeployedChaincodeAnswersLikeTheSchemaCheckingOne(t *testing.T) {
+	c := newCast(t)
+	deployed, err := deployedChaincode()
+	require.NoError(t, err)
+	calls := []struct {
+		name string
+		p    ledgersim.TxParams
+	}{
+		{"WhoAmI", c.params(c.p1, model.TxWhoAmI)},
+		{"AccessDocument", c.params(c.d2, model.TxAccessDocument, readDoc("doc1"))},
+		{"CheckAccess refused", c.params(c.d3, model.TxCheckAccess, readDoc("doc1"))},
+		{"ListDocuments", c.params(c.p1, model.TxListDocuments, model.ListDocumentsInput{})},
+		{"ListGrants", c.params(c.p1, model.TxListGrants, model.PageRequest{})},
+		{"RegisterDocument", c.params(c.p1, model.TxRegisterDocument, doc("same-doc", "p1", model.CategoryOther))},
+		{"malformed argument", c.params(c.p1, model.TxRegisterDocument, []byte(`{"documentId":"x"}`))},
+	}
+	for _, tc := range calls {
+		t.Run(tc.name, func(t *testing.T) {
+			want, wantRes := c.l.Evaluate(c.cc, tc.p)
+			got, gotRes := c.l.Evaluate(deployed, tc.p)
+			require.Equal(t, want.GetStatus(), got.GetStatus())
+			if got.GetStatus() == 200 {
+				require.NotEmpty(t, got.GetPayload())
+			}
+			require.Equal(t, want.GetMessage(), got.GetMessage())
+			require.Equal(t, string(want.GetPayload()), string(got.GetPayload()))
+			require.Equal(t, wantRes.Writes, gotRes.Writes)
+		})
+	}
+}
