@@ -43,6 +43,7 @@ type identityBinding struct {
 	Status model.UserStatus `json:"status,omitempty"`
 }
 
+// bindingOf is the identity binding of u.
 func bindingOf(u model.User) identityBinding {
 	return identityBinding{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Status: u.Status}
 }
@@ -76,7 +77,7 @@ func resolveCallerWith(ctx contractapi.TransactionContextInterface, also ...stri
 	if err != nil {
 		return caller{}, nil, err
 	}
-	idKey, err := compositeKey(stub, objIdentity, identityKeyAttr(id.MSPID, id.Subject, id.Issuer))
+	idKey, err := identityKey(stub, id)
 	if err != nil {
 		return caller{}, nil, err
 	}

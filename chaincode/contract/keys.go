@@ -5,6 +5,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"time"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+
+	"github.com/medledger/medledger/chaincode/model"
 )
 
 // The key scheme. Every record lives under a composite key whose object type
@@ -120,4 +124,9 @@ func identityKeyAttr(mspID, subject, issuer string) string {
 		fmt.Fprintf(h, "%d:%s;", len(f), f)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// identityKey is the objIdentity key of an identity.
+func identityKey(stub shim.ChaincodeStubInterface, id model.Identity) (string, error) {
+	return compositeKey(stub, objIdentity, identityKeyAttr(id.MSPID, id.Subject, id.Issuer))
 }

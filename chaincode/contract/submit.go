@@ -624,7 +624,7 @@ func bindUser(stub shim.ChaincodeStubInterface, u model.User) error {
 	if err != nil {
 		return err
 	}
-	idKey, err := compositeKey(stub, objIdentity, identityKeyAttr(u.Identity.MSPID, u.Identity.Subject, u.Identity.Issuer))
+	idKey, err := identityKey(stub, u.Identity)
 	if err != nil {
 		return err
 	}
@@ -685,7 +685,11 @@ func removeUser(stub shim.ChaincodeStubInterface, u model.User, byID string) (mo
 	if err := putRecord(stub, u, objUser, u.ID); err != nil {
 		return model.User{}, err
 	}
-	return u, putRecord(stub, bindingOf(u), objIdentity, identityKeyAttr(u.Identity.MSPID, u.Identity.Subject, u.Identity.Issuer))
+	idKey, err := identityKey(stub, u.Identity)
+	if err != nil {
+		return model.User{}, err
+	}
+	return u, putJSON(stub, idKey, bindingOf(u))
 }
 
 // putOrganization writes org and its status in its MSP's mspOrgs, which
