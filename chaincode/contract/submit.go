@@ -611,6 +611,10 @@ func (c *Contract) AccessDocument(ctx contractapi.TransactionContextInterface, i
 	if err := putRecord(stub, entry, objAuditByAccessor, entry.AccessorID, auditTime(now), entry.TxID); err != nil {
 		return nil, err
 	}
+	// The result goes into the transaction and so into every block copy:
+	// it carries the version read, not the document's whole history (up to
+	// MaxVersions versions).
+	doc.Versions = []model.DocumentVersion{v}
 	return ptr(model.AccessResult{Document: doc, Version: v, Audit: entry}, emit(stub, model.EventDocumentAccessed, model.DocumentAccessedEvent{
 		TxID: entry.TxID, DocumentID: doc.ID, Version: v.Version, PatientID: doc.PatientID, AccessorID: who.UserID, Basis: d.Basis, GrantID: d.GrantID,
 	}))

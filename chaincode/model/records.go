@@ -143,7 +143,10 @@ type AccessDecision struct {
 }
 
 // AccessResult is what AccessDocument returns: the record, the version read
-// (with its storage reference and hash) and the audit entry written.
+// (with its storage reference and hash) and the audit entry written. The
+// record's Versions holds only the version read: an audited read is a
+// transaction, kept in every copy of the ledger, and should not carry the
+// document's whole history (ListDocuments gives it).
 type AccessResult struct {
 	Document Document        `json:"document"`
 	Version  DocumentVersion `json:"version"`
