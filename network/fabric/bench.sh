@@ -13,4 +13,4 @@ trap '"$FABRIC_DIR/down.sh"' EXIT
 "$FABRIC_DIR/deploy.sh" baseline
 log "benchmark on Fabric $(fabric_version), batch timeout ${FABRIC_BATCH_TIMEOUT:-10ms}"
 cd "$REPO_ROOT"
-go run ./network/fabric/bench -connection "$WORK/connection.json" "$@"
+go run ./network/fabric/bench -connection "$WORK/connection.json" -pids "$WORK/pids" "$@"

@@ -8,8 +8,12 @@
 // RegisterDocument, baseline Put, MedLedger AccessDocument), and each ratio
 // compares phases of the same round, so that a slow stretch of a shared
 // machine lands on both sides of it; the table gives the median of the
-// rounds with their range. It is a benchmark, not a test: it prints figures
-// and fails only when the network cannot be set up or used.
+// rounds with their range. With -pids (bench.sh sets it) it also reports,
+// on Linux, the CPU time per committed transaction of each of the network's
+// processes and of the clients, read from /proc: on a machine the benchmark
+// saturates, that is what throughput follows, and it is steadier. It is a
+// benchmark, not a test: it prints figures and fails only when the network
+// cannot be set up or used.
 //
 // It needs a network where MedLedger is not bootstrapped yet, or was
 // bootstrapped by an earlier run of this command: it binds Org1's admin as
@@ -43,6 +47,7 @@ func main() {
 	evaluations := flag.Int("evaluations", 500, "evaluations for the latency percentiles")
 	rounds := flag.Int("rounds", 3, "rounds of phases per client count (MedLedger register, baseline, MedLedger access); medians are reported")
 	baseline := flag.String("baseline", "baseline", "name of the baseline chaincode; empty to skip it")
+	pids := flag.String("pids", "", "folder of the network's pid files (network/fabric/work/pids); when set, CPU time per committed transaction is reported by process (Linux)")
 	flag.Parse()
 	clients, err := parseClients(*clientsFlag)
 	if err != nil {
@@ -57,8 +62,12 @@ func main() {
 	if *evaluations < 1 || *evaluations > 100000 {
 		log.Fatalf("bench: -evaluations %d must be 1 to 100000", *evaluations)
 	}
+	cpu, err := newCPUMeter(*pids)
+	if err != nil {
+		log.Fatalf("bench: -pids: %v", err)
+	}
 	ctx := context.Background()
-	if err := run(ctx, *connection, clients, *duration, *rounds, *evaluations, *baseline); err != nil {
+	if err := run(ctx, *connection, clients, *duration, *rounds, *evaluations, *baseline, cpu); err != nil {
 		log.Fatalf("bench: %v", err)
 	}
 }
@@ -86,7 +95,7 @@ func parseClients(s string) ([]int, error) {
 // patients; each client acts as one of them, round robin.
 var patients = []string{"user2", "user3", "user4", "user5"}
 
-func run(ctx context.Context, path string, clients []int, d time.Duration, rounds, evaluations int, baseline string) error {
+func run(ctx context.Context, path string, clients []int, d time.Duration, rounds, evaluations int, baseline string, cpu *cpuMeter) error {
 	prof, err := sdk.LoadConnectionProfile(path)
 	if err != nil {
 		return err
@@ -108,7 +117,7 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 			// The baseline runs between MedLedger's two phases of each round,
 			// so that a slow stretch of a shared machine lands on both sides
 			// of the comparison, and rounds repeat it.
-			tps, err := throughput(ctx, prof, msp, n, d, func(c *sdk.Client, client, seq int) error {
+			ph, err := throughput(ctx, prof, msp, cpu, n, d, func(c *sdk.Client, client, seq int) error {
 				id := fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq)
 				sum := sha256.Sum256([]byte(id))
 				_, err := c.RegisterDocument(ctx, model.RegisterDocumentInput{
@@ -124,10 +133,10 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 			if err != nil {
 				return fmt.Errorf("RegisterDocument with %d clients: %w", n, err)
 			}
-			reg.add(i, tps)
+			reg.add(i, ph)
 			if baseline != "" {
 				value := strings.Repeat("v", 256)
-				tps, err = throughput(ctx, prof, msp, n, d, func(c *sdk.Client, client, seq int) error {
+				ph, err = throughput(ctx, prof, msp, cpu, n, d, func(c *sdk.Client, client, seq int) error {
 					_, err := c.Gateway().GetNetwork(c.Channel()).GetContract(baseline).
 						SubmitTransaction("Put", fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq), value)
 					return err
@@ -135,9 +144,9 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 				if err != nil {
 					return fmt.Errorf("baseline Put with %d clients: %w", n, err)
 				}
-				base.add(i, tps)
+				base.add(i, ph)
 			}
-			tps, err = throughput(ctx, prof, msp, n, d, func(c *sdk.Client, client, seq int) error {
+			ph, err = throughput(ctx, prof, msp, cpu, n, d, func(c *sdk.Client, client, seq int) error {
 				own := perClient[client]
 				_, err := c.AccessDocument(ctx, own[seq%len(own)], 0)
 				return err
@@ -145,7 +154,7 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 			if err != nil {
 				return fmt.Errorf("AccessDocument with %d clients: %w", n, err)
 			}
-			acc.add(i, tps)
+			acc.add(i, ph)
 		}
 		docs[i] = flatten(perClient)
 	}
@@ -184,6 +193,17 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 		}
 	}
 
+	if cpu != nil {
+		phases := []row{reg}
+		if baseline != "" {
+			phases = append(phases, base)
+		}
+		phases = append(phases, acc)
+		for i, n := range clients {
+			printCPU(cpu.names(), phases, i, n, rounds)
+		}
+	}
+
 	c, err := connect(ctx, prof, msp, patients[0])
 	if err != nil {
 		return err
@@ -215,17 +235,60 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 }
 
 // row is one line of the throughput table: per client count, the tx/s of
-// each round.
+// each round, and the CPU milliseconds per committed transaction of each
+// process in each round.
 type row struct {
 	name string
 	tps  [][]float64
+	cpu  []map[string][]float64
 }
 
-func (r *row) add(i int, tps float64) {
+func (r *row) add(i int, p phase) {
 	for len(r.tps) <= i {
 		r.tps = append(r.tps, nil)
+		r.cpu = append(r.cpu, map[string][]float64{})
 	}
-	r.tps[i] = append(r.tps[i], tps)
+	r.tps[i] = append(r.tps[i], p.tps)
+	var total time.Duration
+	for name, d := range p.cpuPerTx {
+		r.cpu[i][name] = append(r.cpu[i][name], ms(d))
+		if name != clientsName {
+			total += d
+		}
+	}
+	if p.cpuPerTx != nil {
+		r.cpu[i][networkTotal] = append(r.cpu[i][networkTotal], ms(total))
+	}
+}
+
+// networkTotal is the CPU table's line for all the network's processes.
+const networkTotal = "network total"
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// printCPU prints, for the i-th client count n, the median CPU milliseconds
+// per committed transaction of each process in each phase.
+func printCPU(names []string, phases []row, i, n, rounds int) {
+	title := fmt.Sprintf("CPU ms per committed tx, %d client(s)", n)
+	if rounds > 1 {
+		title += " (median of rounds)"
+	}
+	fmt.Printf("\n%-52s", title)
+	for _, p := range phases {
+		fmt.Printf(" %20s", strings.TrimPrefix(strings.TrimSuffix(p.name, " (1 key)"), "medledger "))
+	}
+	fmt.Println()
+	for _, name := range append(names, networkTotal) {
+		fmt.Printf("%-52s", name)
+		for _, p := range phases {
+			if v := p.cpu[i][name]; len(v) > 0 {
+				fmt.Printf(" %20s", summary(v, "%.2f", 1))
+			} else {
+				fmt.Printf(" %20s", "-")
+			}
+		}
+		fmt.Println()
+	}
 }
 
 // summary formats the median of v with its range when there are several
@@ -302,18 +365,34 @@ func setup(ctx context.Context, prof *sdk.ConnectionProfile, msp string) error {
 	return nil
 }
 
+// phase is what one throughput phase measured: committed transactions per
+// second and, when the network's processes are known, CPU time per
+// committed transaction by process.
+type phase struct {
+	tps      float64
+	cpuPerTx map[string]time.Duration
+}
+
 // throughput runs n clients, each with its own connection, calling tx in a
-// loop for d, and returns committed transactions per second. The first
-// failure stops the phase and is returned.
-func throughput(ctx context.Context, prof *sdk.ConnectionProfile, msp string, n int, d time.Duration, tx func(c *sdk.Client, client, seq int) error) (float64, error) {
+// loop for d, and returns committed transactions per second, with the CPU
+// time per committed transaction of each process cpu knows (cpu may be
+// nil). The first failure stops the phase and is returned.
+func throughput(ctx context.Context, prof *sdk.ConnectionProfile, msp string, cpu *cpuMeter, n int, d time.Duration, tx func(c *sdk.Client, client, seq int) error) (phase, error) {
 	conns := make([]*sdk.Client, n)
 	for i := range conns {
 		c, err := connect(ctx, prof, msp, patients[i%len(patients)])
 		if err != nil {
-			return 0, err
+			return phase{}, err
 		}
 		defer c.Close()
 		conns[i] = c
+	}
+	var before map[string]time.Duration
+	if cpu != nil {
+		var err error
+		if before, err = cpu.sample(); err != nil {
+			return phase{}, err
+		}
 	}
 	var done atomic.Int64
 	var firstErr error
@@ -341,14 +420,26 @@ func throughput(ctx context.Context, prof *sdk.ConnectionProfile, msp string, n 
 		}()
 	}
 	wg.Wait()
-	if firstErr != nil {
-		return 0, firstErr
-	}
 	elapsed := time.Since(start)
-	if done.Load() == 0 {
-		return 0, errors.New("no transaction committed")
+	if firstErr != nil {
+		return phase{}, firstErr
 	}
-	return float64(done.Load()) / elapsed.Seconds(), nil
+	committed := done.Load()
+	if committed == 0 {
+		return phase{}, errors.New("no transaction committed")
+	}
+	p := phase{tps: float64(committed) / elapsed.Seconds()}
+	if cpu != nil {
+		after, err := cpu.sample()
+		if err != nil {
+			return phase{}, err
+		}
+		p.cpuPerTx = make(map[string]time.Duration, len(after))
+		for name, t := range after {
+			p.cpuPerTx[name] = (t - before[name]) / time.Duration(committed)
+		}
+	}
+	return p, nil
 }
 
 // latency calls f n times in sequence and returns the 50th and 99th percentiles.
