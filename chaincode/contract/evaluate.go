@@ -255,27 +255,79 @@ func (c *Contract) ListReceivedGrants(ctx contractapi.TransactionContextInterfac
 // ListAccessLog returns a page of the audit entries of accesses to the calling
 // patient's documents, oldest first. Caller: a patient.
 func (c *Contract) ListAccessLog(ctx contractapi.TransactionContextInterface, in model.PageRequest) (*model.AuditPage, error) {
-	return listAudit(ctx, model.TxListAccessLog, objAuditByPatient, in, model.RolePatient)
-}
-
-// ListMyAccesses returns a page of the audit entries of the caller's own
-// accesses, oldest first. Caller: any active user.
-func (c *Contract) ListMyAccesses(ctx contractapi.TransactionContextInterface, in model.PageRequest) (*model.AuditPage, error) {
-	return listAudit(ctx, model.TxListMyAccesses, objAuditByAccessor, in, model.Roles...)
-}
-
-func listAudit(ctx contractapi.TransactionContextInterface, tx, objectType string, in model.PageRequest, roles ...model.Role) (*model.AuditPage, error) {
 	stub := ctx.GetStub()
 	size, err := checkPage(in.PageSize, in.Bookmark)
 	if err != nil {
 		return nil, err
 	}
-	who, err := resolveCallerAs(ctx, tx, roles...)
+	who, err := resolveCallerAs(ctx, model.TxListAccessLog, model.RolePatient)
 	if err != nil {
 		return nil, err
 	}
-	items, bookmark, err := pageRecords[model.AuditEntry](stub, objectType, []string{who.UserID}, size, in.Bookmark)
+	items, bookmark, err := pageRecords[model.AuditEntry](stub, objAuditByPatient, []string{who.UserID}, size, in.Bookmark)
 	return ptr(model.AuditPage{Items: items, Bookmark: bookmark}, err)
+}
+
+// ListMyAccesses returns a page of the audit entries of the caller's own
+// accesses, oldest first. Caller: any active user.
+func (c *Contract) ListMyAccesses(ctx contractapi.TransactionContextInterface, in model.PageRequest) (*model.AuditPage, error) {
+	stub := ctx.GetStub()
+	size, err := checkPage(in.PageSize, in.Bookmark)
+	if err != nil {
+		return nil, err
+	}
+	who, err := resolveCallerAs(ctx, model.TxListMyAccesses, model.Roles...)
+	if err != nil {
+		return nil, err
+	}
+	// Each hit names its entry under objAuditByPatient; the page's entries
+	// are read together afterwards, in one round trip. An entry written
+	// before the index held markers is the hit's value itself.
+	var keys []string
+	var legacy [][]byte // per hit: the entry itself, or nil
+	bookmark, err := page(stub, objAuditByAccessor, []string{who.UserID}, size, in.Bookmark, func(keyAttrs []string, value []byte) error {
+		switch len(keyAttrs) {
+		case 3:
+			keys, legacy = append(keys, ""), append(legacy, value)
+			return nil
+		case 4:
+			k, err := compositeKey(stub, objAuditByPatient, keyAttrs[3], keyAttrs[1], keyAttrs[2])
+			if err != nil {
+				return err
+			}
+			keys, legacy = append(keys, k), append(legacy, nil)
+			return nil
+		}
+		return model.Errorf(model.CodeInternal, "malformed accessor audit index key")
+	})
+	if err != nil {
+		return nil, err
+	}
+	var wanted []string
+	for _, k := range keys {
+		if k != "" {
+			wanted = append(wanted, k)
+		}
+	}
+	vals, err := readStates(stub, nil, wanted...)
+	if err != nil {
+		return nil, err
+	}
+	out := model.AuditPage{Items: make([]model.AuditEntry, 0, len(keys)), Bookmark: bookmark}
+	for i, k := range keys {
+		raw := legacy[i]
+		if k != "" {
+			if raw = vals[k]; len(raw) == 0 {
+				return nil, model.Errorf(model.CodeInternal, "accessor audit index names a missing entry")
+			}
+		}
+		var e model.AuditEntry
+		if err := decode(raw, &e); err != nil {
+			return nil, err
+		}
+		out.Items = append(out.Items, e)
+	}
+	return &out, nil
 }
 
 // ListStorageRefs returns a page of the storage references of the caller's

@@ -102,8 +102,12 @@ const (
 	// because accessTime is fixed width).
 	objAuditByPatient = "auditByPatient"
 
-	// objAuditByAccessor [accessorID, accessTime, txID] -> model.AuditEntry.
-	// Serves ListMyAccesses (partial key [accessorID], paginated, oldest first).
+	// objAuditByAccessor [accessorID, accessTime, txID, patientID] -> marker.
+	// Serves ListMyAccesses (partial key [accessorID], paginated, oldest
+	// first; each hit reads its objAuditByPatient record, found from the key).
+	// The entry is stored once, under objAuditByPatient: every read is
+	// audited, so the audit trail is what grows fastest. Entries written
+	// before this have three attributes and hold the AuditEntry itself.
 	objAuditByAccessor = "auditByAccessor"
 )
 

@@ -608,7 +608,7 @@ func (c *Contract) AccessDocument(ctx contractapi.TransactionContextInterface, i
 	if err := putRecord(stub, entry, objAuditByPatient, entry.PatientID, auditTime(now), entry.TxID); err != nil {
 		return nil, err
 	}
-	if err := putRecord(stub, entry, objAuditByAccessor, entry.AccessorID, auditTime(now), entry.TxID); err != nil {
+	if err := putMarker(stub, objAuditByAccessor, entry.AccessorID, auditTime(now), entry.TxID, entry.PatientID); err != nil {
 		return nil, err
 	}
 	// The result goes into the transaction and so into every block copy:
