@@ -2,6 +2,7 @@ package contract
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -343,8 +344,52 @@ func (c *Contract) ListStorageRefs(ctx contractapi.TransactionContextInterface, 
 	if err != nil {
 		return nil, err
 	}
-	items, bookmark, err := pageRecords[model.StorageRef](stub, objStorageRef, []string{who.OrgID}, size, in.Bookmark)
-	return ptr(model.StorageRefPage{Items: items, Bookmark: bookmark}, err)
+	// Each hit names a document version; the page's documents are read
+	// together afterwards, in one round trip, and say where each version's
+	// bytes are and whether the document was erased. (Entries written
+	// before the index held markers carry a copy of that; it is not used,
+	// because an erasure no longer updates them.)
+	type hit struct {
+		docKey  string
+		version int
+	}
+	var hits []hit
+	var docKeys []string
+	bookmark, err := page(stub, objStorageRef, []string{who.OrgID}, size, in.Bookmark, func(keyAttrs []string, _ []byte) error {
+		if len(keyAttrs) != 3 {
+			return model.Errorf(model.CodeInternal, "malformed storage reference key")
+		}
+		version, err := strconv.Atoi(keyAttrs[2])
+		if err != nil {
+			return model.Errorf(model.CodeInternal, "malformed storage reference key: version %q", keyAttrs[2])
+		}
+		k, err := compositeKey(stub, objDocument, keyAttrs[1])
+		if err != nil {
+			return err
+		}
+		hits, docKeys = append(hits, hit{docKey: k, version: version}), append(docKeys, k)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	docs, err := readStates(stub, nil, docKeys...)
+	if err != nil {
+		return nil, err
+	}
+	out := model.StorageRefPage{Items: make([]model.StorageRef, 0, len(hits)), Bookmark: bookmark}
+	for _, h := range hits {
+		var doc model.Document
+		if err := decode(docs[h.docKey], &doc); err != nil {
+			return nil, err
+		}
+		v, ok := doc.VersionAt(h.version)
+		if !ok || h.version == 0 {
+			return nil, model.Errorf(model.CodeInternal, "storage reference names missing version %d of document %s", h.version, doc.ID)
+		}
+		out.Items = append(out.Items, model.StorageRef{DocumentID: doc.ID, Version: v.Version, StorageRef: v.StorageRef, SHA256: v.SHA256, Erased: doc.Erased})
+	}
+	return &out, nil
 }
 
 // page runs one paginated partial-key query and calls each for every hit,

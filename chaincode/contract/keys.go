@@ -75,9 +75,11 @@ const (
 	// objDocument).
 	objDocumentByPatient = "documentByPatient"
 
-	// objStorageRef [orgID, documentID, version(6 digits)] ->
-	// model.StorageRef. Serves ListStorageRefs, the garbage collector's view
-	// of one hospital's blobs (partial key [orgID], paginated).
+	// objStorageRef [orgID, documentID, version(6 digits)] -> marker. Serves
+	// ListStorageRefs, the garbage collector's view of one hospital's blobs
+	// (partial key [orgID], paginated; a page's documents are then read
+	// together for the references, hashes and erasure). Entries written
+	// before this hold a model.StorageRef copy, which is not read.
 	objStorageRef = "storageRef"
 
 	// objGrant [patientID, granteeType, granteeID, grantID] -> model.Grant,

@@ -442,11 +442,6 @@ func (c *Contract) EraseDocument(ctx contractapi.TransactionContextInterface, do
 	if err := putRecord(stub, doc, objDocument, doc.ID); err != nil {
 		return nil, err
 	}
-	for _, v := range doc.Versions {
-		if err := putStorageRef(stub, doc, v); err != nil {
-			return nil, err
-		}
-	}
 	return ptr(doc, emit(stub, model.EventDocumentErased, documentEvent(doc, doc.Latest().Version, who.UserID)))
 }
 
@@ -771,10 +766,11 @@ func putGrant(stub shim.ChaincodeStubInterface, g model.Grant, isNew bool) error
 	return putMarker(stub, objGrantByGrantee, string(g.Grantee.Type), g.Grantee.ID, g.PatientID, g.ID)
 }
 
-// putStorageRef writes the garbage collector's entry for version v of doc.
+// putStorageRef writes the garbage collector's index entry for version v of
+// doc: a marker; ListStorageRefs reads the reference and the erasure from
+// the document itself.
 func putStorageRef(stub shim.ChaincodeStubInterface, doc model.Document, v model.DocumentVersion) error {
-	ref := model.StorageRef{DocumentID: doc.ID, Version: v.Version, StorageRef: v.StorageRef, SHA256: v.SHA256, Erased: doc.Erased}
-	return putRecord(stub, ref, objStorageRef, doc.OrgID, doc.ID, versionKey(v.Version))
+	return putMarker(stub, objStorageRef, doc.OrgID, doc.ID, versionKey(v.Version))
 }
 
 func userEvent(u model.User, by string) model.UserEvent {
