@@ -4,8 +4,9 @@
 // transactions per second with 1 and 16 concurrent clients, CheckAccess
 // evaluate latency (p50, p99), and the same figures for the baseline
 // chaincode (one key written per transaction), with MedLedger's throughput
-// as a fraction of the baseline's. Throughput is measured in rounds (MedLedger
-// RegisterDocument, baseline Put, MedLedger AccessDocument), and each ratio
+// as a fraction of the baseline's. Throughput is measured in rounds of three
+// phases (MedLedger RegisterDocument, baseline Put, MedLedger AccessDocument,
+// each round starting one phase later than the one before), and each ratio
 // compares phases of the same round, so that a slow stretch of a shared
 // machine lands on both sides of it; the table gives the median of the
 // rounds with their range. With -pids (bench.sh sets it) it also reports,
@@ -45,7 +46,7 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each throughput phase runs")
 	clientsFlag := flag.String("clients", "1,16", "comma-separated numbers of concurrent clients")
 	evaluations := flag.Int("evaluations", 500, "evaluations for the latency percentiles")
-	rounds := flag.Int("rounds", 3, "rounds of phases per client count (MedLedger register, baseline, MedLedger access); medians are reported")
+	rounds := flag.Int("rounds", 3, "rounds of phases per client count (MedLedger register, baseline, MedLedger access, rotated each round); medians are reported")
 	baseline := flag.String("baseline", "baseline", "name of the baseline chaincode; empty to skip it")
 	pids := flag.String("pids", "", "folder of the network's pid files (network/fabric/work/pids); when set, CPU time per committed transaction is reported by process (Linux)")
 	flag.Parse()
@@ -114,10 +115,20 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 	for i, n := range clients {
 		perClient := make([][]string, n)
 		for r := range rounds {
-			// The baseline runs between MedLedger's two phases of each round,
-			// so that a slow stretch of a shared machine lands on both sides
-			// of the comparison, and rounds repeat it.
-			ph, err := throughput(ctx, prof, msp, cpu, n, d, func(c *sdk.Client, client, seq int) error {
+			// Each round runs the three phases in turn, starting one phase
+			// later than the round before (register, baseline, access; then
+			// baseline, access, register; ...), so that each runs in every
+			// position: a slow stretch of a shared machine, or work a phase
+			// leaves behind (the state database compacting what the one
+			// before wrote), lands on every side of the comparison. The
+			// first round registers first, so that there are documents to
+			// access.
+			type step struct {
+				name string
+				into *row
+				tx   func(c *sdk.Client, client, seq int) error
+			}
+			steps := []step{{"RegisterDocument", &reg, func(c *sdk.Client, client, seq int) error {
 				id := fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq)
 				sum := sha256.Sum256([]byte(id))
 				_, err := c.RegisterDocument(ctx, model.RegisterDocumentInput{
@@ -129,32 +140,28 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 					perClient[client] = append(perClient[client], id)
 				}
 				return err
-			})
-			if err != nil {
-				return fmt.Errorf("RegisterDocument with %d clients: %w", n, err)
-			}
-			reg.add(i, ph)
+			}}}
 			if baseline != "" {
 				value := strings.Repeat("v", 256)
-				ph, err = throughput(ctx, prof, msp, cpu, n, d, func(c *sdk.Client, client, seq int) error {
+				steps = append(steps, step{"baseline Put", &base, func(c *sdk.Client, client, seq int) error {
 					_, err := c.Gateway().GetNetwork(c.Channel()).GetContract(baseline).
 						SubmitTransaction("Put", fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq), value)
 					return err
-				})
-				if err != nil {
-					return fmt.Errorf("baseline Put with %d clients: %w", n, err)
-				}
-				base.add(i, ph)
+				}})
 			}
-			ph, err = throughput(ctx, prof, msp, cpu, n, d, func(c *sdk.Client, client, seq int) error {
+			steps = append(steps, step{"AccessDocument", &acc, func(c *sdk.Client, client, seq int) error {
 				own := perClient[client]
 				_, err := c.AccessDocument(ctx, own[seq%len(own)], 0)
 				return err
-			})
-			if err != nil {
-				return fmt.Errorf("AccessDocument with %d clients: %w", n, err)
+			}})
+			for k := range steps {
+				st := steps[(r+k)%len(steps)]
+				ph, err := throughput(ctx, prof, msp, cpu, n, d, st.tx)
+				if err != nil {
+					return fmt.Errorf("%s with %d clients: %w", st.name, n, err)
+				}
+				st.into.add(i, ph)
 			}
-			acc.add(i, ph)
 		}
 		docs[i] = flatten(perClient)
 	}
