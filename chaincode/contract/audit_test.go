@@ -2,52 +2,41 @@ package contract_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
-	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 
 	"github.com/medledger/medledger/chaincode/model"
 )
 
-// legacyAuditIndex rewrites the accessor audit index as MedLedger kept it
-// before it held markers: key [accessorID, time, txID] holding the whole
-// entry, copied from the patient's index.
-type legacyAuditIndex struct{}
-
-func (legacyAuditIndex) Init(shim.ChaincodeStubInterface) *peer.Response { return shim.Success(nil) }
-
-func (legacyAuditIndex) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
-	it, err := stub.GetStateByPartialCompositeKey("auditByAccessor", nil)
-	if err != nil {
-		return shim.Error(err.Error())
-	}
-	defer it.Close()
-	for it.HasNext() {
-		kv, err := it.Next()
+// toAuditIndexBeforeMarkers rewrites the accessor audit index as MedLedger
+// kept it before it held markers: key [accessorID, time, txID] holding the
+// whole entry, copied from the patient's index.
+func toAuditIndexBeforeMarkers(c *cast) {
+	c.rewriteRecords("auditByAccessor", func(stub shim.ChaincodeStubInterface, key string, a []string, _ []byte) error {
+		if len(a) != 4 {
+			return fmt.Errorf("accessor index key with %d attributes", len(a))
+		}
+		entryKey, err := stub.CreateCompositeKey("auditByPatient", []string{a[3], a[1], a[2]})
 		if err != nil {
-			return shim.Error(err.Error())
+			return err
 		}
-		_, a, err := stub.SplitCompositeKey(kv.GetKey())
-		if err != nil || len(a) != 4 {
-			return shim.Error("unexpected accessor index key")
-		}
-		entryKey, _ := stub.CreateCompositeKey("auditByPatient", []string{a[3], a[1], a[2]})
 		entry, err := stub.GetState(entryKey)
 		if err != nil || len(entry) == 0 {
-			return shim.Error("entry missing")
+			return fmt.Errorf("entry %q missing: %v", entryKey, err)
 		}
-		legacyKey, _ := stub.CreateCompositeKey("auditByAccessor", a[:3])
-		if err := stub.PutState(legacyKey, entry); err != nil {
-			return shim.Error(err.Error())
+		oldKey, err := stub.CreateCompositeKey("auditByAccessor", a[:3])
+		if err != nil {
+			return err
 		}
-		if err := stub.DelState(kv.GetKey()); err != nil {
-			return shim.Error(err.Error())
+		if err := stub.PutState(oldKey, entry); err != nil {
+			return err
 		}
-	}
-	return shim.Success(nil)
+		return stub.DelState(key)
+	})
 }
 
 func TestAccessorIndexPointsAtTheOneStoredEntry(t *testing.T) {
@@ -75,8 +64,7 @@ func TestAccessorIndexPointsAtTheOneStoredEntry(t *testing.T) {
 func TestListMyAccessesReadsEntriesWrittenBeforeTheIndexHeldMarkers(t *testing.T) {
 	c := newCast(t)
 	first := decodeInto[model.AccessResult](t, c.must(c.d2, model.TxAccessDocument, readDoc("doc1"))).Audit
-	_, _, code := c.l.Execute(legacyAuditIndex{}, c.params(c.sa, "rewrite"))
-	require.Equal(t, peer.TxValidationCode_VALID, code)
+	toAuditIndexBeforeMarkers(c)
 	second := decodeInto[model.AccessResult](t, c.must(c.d2, model.TxAccessDocument, readDoc("doc1"))).Audit
 	mine := decodeInto[model.AuditPage](t, c.evaluate(c.d2, model.TxListMyAccesses, model.PageRequest{}))
 	require.Equal(t, []model.AuditEntry{first, second}, mine.Items, "old and new entries, oldest first")

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 
@@ -287,4 +288,43 @@ func (c *cast) register(admin *pki.Identity, msp, userID string, role model.Role
 func doc(id, patientID string, cat model.Category) model.RegisterDocumentInput {
 	h := sha(id)
 	return model.RegisterDocumentInput{DocumentID: id, PatientID: patientID, Category: cat, SHA256: h, Size: 10, MediaType: "text/plain", StorageRef: "sha256:" + h}
+}
+
+// rewriteRecords commits one transaction, outside the contract, that calls
+// f for every record of objectType, with its key split into attributes: it
+// puts a ledger into the shape an earlier MedLedger version left it in.
+func (c *cast) rewriteRecords(objectType string, f func(stub shim.ChaincodeStubInterface, key string, attrs []string, value []byte) error) {
+	c.tb.Helper()
+	_, _, code := c.l.Execute(recordRewrite{objectType: objectType, f: f}, c.params(c.sa, "rewrite"))
+	require.Equal(c.tb, peer.TxValidationCode_VALID, code)
+}
+
+// recordRewrite is the chaincode of rewriteRecords.
+type recordRewrite struct {
+	objectType string
+	f          func(stub shim.ChaincodeStubInterface, key string, attrs []string, value []byte) error
+}
+
+func (recordRewrite) Init(shim.ChaincodeStubInterface) *peer.Response { return shim.Success(nil) }
+
+func (r recordRewrite) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
+	it, err := stub.GetStateByPartialCompositeKey(r.objectType, nil)
+	if err != nil {
+		return shim.Error(err.Error())
+	}
+	defer it.Close()
+	for it.HasNext() {
+		kv, err := it.Next()
+		if err != nil {
+			return shim.Error(err.Error())
+		}
+		_, attrs, err := stub.SplitCompositeKey(kv.GetKey())
+		if err != nil {
+			return shim.Error(err.Error())
+		}
+		if err := r.f(stub, kv.GetKey(), attrs, kv.GetValue()); err != nil {
+			return shim.Error(err.Error())
+		}
+	}
+	return shim.Success(nil)
 }

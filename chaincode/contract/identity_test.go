@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
-	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 
 	"github.com/medledger/medledger/chaincode/model"
@@ -228,32 +227,11 @@ func TestSuspendingOneHospitalOfAnMSPRefusesOnlyItsUsers(t *testing.T) {
 	c.must(admin4, model.TxWhoAmI)
 }
 
-// legacyLedger rewrites the ledger as a MedLedger version before caller
-// resolution was one read left it: identity bindings without role and
-// status, no per-MSP organisation statuses.
-type legacyLedger struct{}
-
-func (legacyLedger) Init(shim.ChaincodeStubInterface) *peer.Response { return shim.Success(nil) }
-
-func (legacyLedger) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
-	rewrite := func(objectType string, f func(key string, value []byte) error) error {
-		it, err := stub.GetStateByPartialCompositeKey(objectType, nil)
-		if err != nil {
-			return err
-		}
-		defer it.Close()
-		for it.HasNext() {
-			kv, err := it.Next()
-			if err != nil {
-				return err
-			}
-			if err := f(kv.GetKey(), kv.GetValue()); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	err := rewrite("identity", func(key string, value []byte) error {
+// toLedgerBeforeCallerInOneRead rewrites the ledger as a MedLedger version
+// before caller resolution was one read left it: identity bindings without
+// role and status, no per-MSP organisation statuses.
+func toLedgerBeforeCallerInOneRead(c *cast) {
+	c.rewriteRecords("identity", func(stub shim.ChaincodeStubInterface, key string, _ []string, value []byte) error {
 		var b map[string]any
 		if err := json.Unmarshal(value, &b); err != nil {
 			return err
@@ -266,19 +244,14 @@ func (legacyLedger) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 		}
 		return stub.PutState(key, raw)
 	})
-	if err == nil {
-		err = rewrite("mspOrgs", func(key string, _ []byte) error { return stub.DelState(key) })
-	}
-	if err != nil {
-		return shim.Error(err.Error())
-	}
-	return shim.Success(nil)
+	c.rewriteRecords("mspOrgs", func(stub shim.ChaincodeStubInterface, key string, _ []string, _ []byte) error {
+		return stub.DelState(key)
+	})
 }
 
 func TestCallersResolveOnALedgerWrittenBeforeBindingsCarriedRoleAndStatus(t *testing.T) {
 	c := newCast(t)
-	_, _, code := c.l.Execute(legacyLedger{}, c.params(c.sa, "rewrite"))
-	require.Equal(t, peer.TxValidationCode_VALID, code)
+	toLedgerBeforeCallerInOneRead(c)
 	// The second read (user and organisation records) is back: one more
 	// round trip than TestHotTransactionsMakeFewPeerRoundTrips holds.
 	resp, trips := invokeCounting(t, c, c.params(c.p1, model.TxCheckAccess, readDoc("doc1")))

@@ -2,65 +2,51 @@ package contract_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
-	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 
 	"github.com/medledger/medledger/chaincode/model"
 )
 
-// legacyStorageRefs rewrites the storage reference index as MedLedger kept it
-// before it held markers: each entry a copy of the reference, hash and
-// erasure flag, as of when it was written.
-type legacyStorageRefs struct{}
-
-func (legacyStorageRefs) Init(shim.ChaincodeStubInterface) *peer.Response { return shim.Success(nil) }
-
-func (legacyStorageRefs) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
-	it, err := stub.GetStateByPartialCompositeKey("storageRef", nil)
-	if err != nil {
-		return shim.Error(err.Error())
-	}
-	defer it.Close()
-	for it.HasNext() {
-		kv, err := it.Next()
+// toStorageRefsBeforeMarkers rewrites the storage reference index as
+// MedLedger kept it before it held markers: each entry a copy of the
+// reference, hash and erasure flag, as of when it was written.
+func toStorageRefsBeforeMarkers(c *cast) {
+	c.rewriteRecords("storageRef", func(stub shim.ChaincodeStubInterface, key string, a []string, _ []byte) error {
+		if len(a) != 3 {
+			return fmt.Errorf("storage reference key with %d attributes", len(a))
+		}
+		docKey, err := stub.CreateCompositeKey("document", []string{a[1]})
 		if err != nil {
-			return shim.Error(err.Error())
+			return err
 		}
-		_, a, err := stub.SplitCompositeKey(kv.GetKey())
-		if err != nil || len(a) != 3 {
-			return shim.Error("unexpected storage reference key")
-		}
-		docKey, _ := stub.CreateCompositeKey("document", []string{a[1]})
 		raw, err := stub.GetState(docKey)
 		if err != nil {
-			return shim.Error(err.Error())
+			return err
 		}
 		var doc model.Document
 		if err := json.Unmarshal(raw, &doc); err != nil {
-			return shim.Error(err.Error())
+			return err
 		}
-		v := doc.Versions[len(doc.Versions)-1]
-		for _, dv := range doc.Versions {
-			if versionAttr(dv.Version) == a[2] {
-				v = dv
-			}
+		version, err := strconv.Atoi(a[2])
+		if err != nil {
+			return err
 		}
-		copyRef, _ := json.Marshal(model.StorageRef{DocumentID: doc.ID, Version: v.Version, StorageRef: v.StorageRef, SHA256: v.SHA256, Erased: doc.Erased})
-		if err := stub.PutState(kv.GetKey(), copyRef); err != nil {
-			return shim.Error(err.Error())
+		v, ok := doc.VersionAt(version)
+		if !ok {
+			return fmt.Errorf("document %s has no version %d", doc.ID, version)
 		}
-	}
-	return shim.Success(nil)
-}
-
-func versionAttr(v int) string {
-	s := strings.Repeat("0", 6) + strconv.Itoa(v)
-	return s[len(s)-6:]
+		ref, err := json.Marshal(model.StorageRef{DocumentID: doc.ID, Version: v.Version, StorageRef: v.StorageRef, SHA256: v.SHA256, Erased: doc.Erased})
+		if err != nil {
+			return err
+		}
+		return stub.PutState(key, ref)
+	})
 }
 
 func TestStorageReferenceIndexHoldsMarkersAndListsFromTheDocuments(t *testing.T) {
@@ -92,8 +78,7 @@ func TestStorageReferenceIndexHoldsMarkersAndListsFromTheDocuments(t *testing.T)
 
 func TestStorageReferencesWrittenBeforeTheIndexHeldMarkersFollowLaterErasures(t *testing.T) {
 	c := newCast(t)
-	_, _, code := c.l.Execute(legacyStorageRefs{}, c.params(c.sa, "rewrite"))
-	require.Equal(t, peer.TxValidationCode_VALID, code)
+	toStorageRefsBeforeMarkers(c)
 	c.must(c.p1, model.TxEraseDocument, "doc1")
 	refs := decodeInto[model.StorageRefPage](t, c.evaluate(c.admin1, model.TxListStorageRefs, model.PageRequest{}))
 	require.Equal(t, []model.StorageRef{{DocumentID: "doc1", Version: 1, StorageRef: "sha256:" + c.doc1SHA, SHA256: c.doc1SHA, Erased: true}}, refs.Items,
