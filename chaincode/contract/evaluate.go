@@ -284,19 +284,23 @@ func (c *Contract) ListMyAccesses(ctx contractapi.TransactionContextInterface, i
 	// Each hit names its entry under objAuditByPatient; the page's entries
 	// are read together afterwards, in one round trip. An entry written
 	// before the index held markers is the hit's value itself.
+	type hit struct {
+		key   string // of the entry under objAuditByPatient
+		entry []byte // the entry itself, in an index written before markers
+	}
+	var hits []hit
 	var keys []string
-	var legacy [][]byte // per hit: the entry itself, or nil
 	bookmark, err := page(stub, objAuditByAccessor, []string{who.UserID}, size, in.Bookmark, func(keyAttrs []string, value []byte) error {
 		switch len(keyAttrs) {
 		case 3:
-			keys, legacy = append(keys, ""), append(legacy, value)
+			hits = append(hits, hit{entry: value})
 			return nil
 		case 4:
 			k, err := compositeKey(stub, objAuditByPatient, keyAttrs[3], keyAttrs[1], keyAttrs[2])
 			if err != nil {
 				return err
 			}
-			keys, legacy = append(keys, k), append(legacy, nil)
+			hits, keys = append(hits, hit{key: k}), append(keys, k)
 			return nil
 		}
 		return model.Errorf(model.CodeInternal, "malformed accessor audit index key")
@@ -304,21 +308,15 @@ func (c *Contract) ListMyAccesses(ctx contractapi.TransactionContextInterface, i
 	if err != nil {
 		return nil, err
 	}
-	var wanted []string
-	for _, k := range keys {
-		if k != "" {
-			wanted = append(wanted, k)
-		}
-	}
-	vals, err := readStates(stub, nil, wanted...)
+	vals, err := readStates(stub, nil, keys...)
 	if err != nil {
 		return nil, err
 	}
-	out := model.AuditPage{Items: make([]model.AuditEntry, 0, len(keys)), Bookmark: bookmark}
-	for i, k := range keys {
-		raw := legacy[i]
-		if k != "" {
-			if raw = vals[k]; len(raw) == 0 {
+	out := model.AuditPage{Items: make([]model.AuditEntry, 0, len(hits)), Bookmark: bookmark}
+	for _, h := range hits {
+		raw := h.entry
+		if h.key != "" {
+			if raw = vals[h.key]; len(raw) == 0 {
 				return nil, model.Errorf(model.CodeInternal, "accessor audit index names a missing entry")
 			}
 		}
@@ -350,8 +348,8 @@ func (c *Contract) ListStorageRefs(ctx contractapi.TransactionContextInterface, 
 	// before the index held markers carry a copy of that; it is not used,
 	// because an erasure no longer updates them.)
 	type hit struct {
-		docKey  string
-		version int
+		docID, docKey string
+		version       int
 	}
 	var hits []hit
 	var docKeys []string
@@ -367,7 +365,7 @@ func (c *Contract) ListStorageRefs(ctx contractapi.TransactionContextInterface, 
 		if err != nil {
 			return err
 		}
-		hits, docKeys = append(hits, hit{docKey: k, version: version}), append(docKeys, k)
+		hits, docKeys = append(hits, hit{docID: keyAttrs[1], docKey: k, version: version}), append(docKeys, k)
 		return nil
 	})
 	if err != nil {
@@ -379,6 +377,9 @@ func (c *Contract) ListStorageRefs(ctx contractapi.TransactionContextInterface, 
 	}
 	out := model.StorageRefPage{Items: make([]model.StorageRef, 0, len(hits)), Bookmark: bookmark}
 	for _, h := range hits {
+		if len(docs[h.docKey]) == 0 {
+			return nil, model.Errorf(model.CodeInternal, "storage reference names missing document %s", h.docID)
+		}
 		var doc model.Document
 		if err := decode(docs[h.docKey], &doc); err != nil {
 			return nil, err
