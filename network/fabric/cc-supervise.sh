@@ -33,7 +33,7 @@ while :; do
   # The server's environment is exactly this list: nothing inherited (a shell
   # set up for the peer CLI would, for example, switch the server to TLS).
   # TLS is given twice: CHAINCODE_TLS_* for chaincode/cmd/medledger, CORE_*
-  # for chaincodes that let the contract API start the server (baseline-cc).
+  # for chaincodes that let the contract API start the server (test/baseline).
   env -i PATH=/usr/bin:/bin HOME="$dir" \
     CHAINCODE_SERVER_ADDRESS="$CC_ADDRESS" \
     CHAINCODE_ID="$CC_PACKAGE_ID" \

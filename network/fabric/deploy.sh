@@ -9,7 +9,7 @@
 #      endorsement policy AND('Org1MSP.peer','Org2MSP.peer');
 #   5. waits until both peers answer a call to it.
 # NAME defaults to medledger (./chaincode/cmd/medledger, port 9999);
-# "baseline" is ./network/fabric/baseline-cc on port 9998. Any other NAME needs
+# "baseline" is ./test/baseline on port 9998. Any other NAME needs
 # GO_PACKAGE and FABRIC_CC_PORT.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -22,7 +22,7 @@ medledger)
   port=${FABRIC_CC_PORT:-$MEDLEDGER_CC_PORT}
   ;;
 baseline)
-  pkg=${2:-./network/fabric/baseline-cc}
+  pkg=${2:-./test/baseline}
   port=${FABRIC_CC_PORT:-$BASELINE_CC_PORT}
   ;;
 *)

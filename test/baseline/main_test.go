@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 
@@ -58,6 +59,42 @@ func TestPutWritesExactlyOneKeyAndGetReadsIt(t *testing.T) {
 	require.Equal(t, "v1", string(resp.Payload))
 }
 
+// TestReadWriteHasTheFootprintItIsGiven: the keys read (with the versions
+// that MVCC validation checks), one new key per value size, the event and
+// the result, of the sizes asked for.
+func TestReadWriteHasTheFootprintItIsGiven(t *testing.T) {
+	h := newHarness(t)
+	cc, err := newChaincode()
+	require.NoError(t, err)
+	for _, k := range []string{"a", "b", "c"} {
+		resp, _, code := h.ledger.Execute(cc, h.params("Put", k, "value of "+k))
+		require.Equal(t, int32(200), resp.Status, resp.Message)
+		require.Equal(t, peer.TxValidationCode_VALID, code)
+	}
+
+	p := h.params("ReadWrite", `["a","b","c"]`, "[420,1]", "256", "1100")
+	resp, res, code := h.ledger.Execute(cc, p)
+	require.Equal(t, int32(200), resp.Status, resp.Message)
+	require.Equal(t, peer.TxValidationCode_VALID, code)
+	require.Len(t, res.Reads, 3)
+	for _, r := range res.Reads {
+		require.NotNil(t, r.Version, "key %s was read as missing", r.Key)
+	}
+	require.Len(t, res.Writes, 2)
+	sizes := map[string]int{}
+	for _, w := range res.Writes {
+		sizes[w.Key] = len(w.Value)
+	}
+	for i, n := range []int{420, 1} {
+		key, err := shim.CreateCompositeKey(objReadWrite, []string{p.TxID, fmt.Sprint(i)})
+		require.NoError(t, err)
+		require.Equal(t, n, sizes[key], "value %d", i)
+	}
+	require.NotNil(t, res.Event)
+	require.Len(t, res.Event.Payload, 256)
+	require.Len(t, resp.Payload, 1100)
+}
+
 func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 	tests := []struct {
 		name string
@@ -68,6 +105,11 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 		{"put with oversized value", []string{"Put", "k", strings.Repeat("x", maxValueBytes+1)}, "INVALID_ARGUMENT: value is 65537 bytes"},
 		{"get with empty key", []string{"Get", ""}, "INVALID_ARGUMENT: key is empty"},
 		{"get of a missing key", []string{"Get", "nope"}, `NOT_FOUND: no value under "nope"`},
+		{"read-write of a missing key", []string{"ReadWrite", `["nope"]`, "[1]", "0", "0"}, `NOT_FOUND: no value under "nope"`},
+		{"read-write of an empty key", []string{"ReadWrite", `[""]`, "[1]", "0", "0"}, "INVALID_ARGUMENT: key 0 to read is empty"},
+		{"read-write of a negative value", []string{"ReadWrite", `[]`, "[1,-1]", "0", "0"}, "INVALID_ARGUMENT: value 1 of -1 bytes"},
+		{"read-write of an oversized result", []string{"ReadWrite", `[]`, "[1]", "0", "65537"}, "INVALID_ARGUMENT: result of 65537 bytes"},
+		{"read-write of too many keys", []string{"ReadWrite", `[]`, "[" + strings.Repeat("1,", maxKeys) + "1]", "0", "0"}, "INVALID_ARGUMENT: 0 keys to read and 101 to write"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
