@@ -3,18 +3,26 @@
 // chaincode deployed): committed RegisterDocument and AccessDocument
 // transactions per second with 1 and 16 concurrent clients, CheckAccess
 // evaluate latency (p50, p99), and the same figures for the baseline
-// chaincode (one key written per transaction), with MedLedger's throughput
-// as a fraction of the baseline's. Throughput is measured in rounds of three
-// phases (MedLedger RegisterDocument, baseline Put, MedLedger AccessDocument,
-// each round starting one phase later than the one before), and each ratio
-// compares phases of the same round, so that a slow stretch of a shared
-// machine lands on both sides of it; the table gives the median of the
-// rounds with their range. With -pids (bench.sh sets it) it also reports,
-// on Linux, the CPU time per committed transaction of each of the network's
-// processes and of the clients, read from /proc: on a machine the benchmark
-// saturates, that is what throughput follows, and it is steadier. It is a
-// benchmark, not a test: it prints figures and fails only when the network
-// cannot be set up or used.
+// chaincode (test/baseline: Put writes one key per transaction), with
+// MedLedger's throughput as a fraction of the baseline's.
+//
+// It also runs the baseline's ReadWrite with the footprint of a committed
+// AccessDocument, taken from its block (keys read, values written, event and
+// result, by size): "ReadWrite / Put" is what that footprint costs on
+// Fabric whatever the chaincode, "AccessDocument / ReadWrite" what
+// MedLedger's own logic adds to it.
+//
+// Throughput is measured in rounds of four phases (MedLedger
+// RegisterDocument, baseline Put, MedLedger AccessDocument, baseline
+// ReadWrite, each round starting one phase later than the one before), and
+// each ratio compares phases of the same round, so that a slow stretch of a
+// shared machine lands on both sides of it; the table gives the median of
+// the rounds with their range. With -pids (bench.sh sets it) it also
+// reports, on Linux, the CPU time per committed transaction of each of the
+// network's processes and of the clients, read from /proc: on a machine the
+// benchmark saturates, that is what throughput follows, and it is steadier.
+// It is a benchmark, not a test: it prints figures and fails only when the
+// network cannot be set up or used.
 //
 // It needs a network where MedLedger is not bootstrapped yet, or was
 // bootstrapped by an earlier run of this command: it binds Org1's admin as
@@ -37,6 +45,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+
 	"github.com/medledger/medledger/chaincode/model"
 	"github.com/medledger/medledger/sdk"
 )
@@ -46,7 +56,7 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each throughput phase runs")
 	clientsFlag := flag.String("clients", "1,16", "comma-separated numbers of concurrent clients")
 	evaluations := flag.Int("evaluations", 500, "evaluations for the latency percentiles")
-	rounds := flag.Int("rounds", 3, "rounds of phases per client count (MedLedger register, baseline, MedLedger access, rotated each round); medians are reported")
+	rounds := flag.Int("rounds", 4, "rounds of phases per client count (MedLedger register, baseline Put, MedLedger access, baseline ReadWrite, rotated each round, so that with 4 or a multiple each phase runs as often in every position); medians are reported")
 	baseline := flag.String("baseline", "baseline", "name of the baseline chaincode; empty to skip it")
 	pids := flag.String("pids", "", "folder of the network's pid files (network/fabric/work/pids); when set, CPU time per committed transaction is reported by process (Linux)")
 	flag.Parse()
@@ -108,27 +118,42 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 	fmt.Printf("bench: %s, %s per phase, %d round(s), clients %v\n", path, d, rounds, clients)
 
 	run := time.Now().UnixNano()
-	reg := row{name: "medledger RegisterDocument"}
-	acc := row{name: "medledger AccessDocument"}
-	base := row{name: baseline + " Put (1 key)"}
+	reg := row{name: "medledger RegisterDocument", short: "RegisterDocument"}
+	acc := row{name: "medledger AccessDocument", short: "AccessDocument"}
+	base := row{name: baseline + " Put (1 key)", short: baseline + " Put"}
+	foot := row{name: baseline + " ReadWrite (AccessDocument's footprint)", short: baseline + " ReadWrite"}
+	var rw *readWrite
+	if baseline != "" {
+		c, err := connect(ctx, prof, msp, patients[0])
+		if err != nil {
+			return err
+		}
+		rw, err = newReadWrite(ctx, c, baseline, run, slices.Max(clients))
+		c.Close()
+		if err != nil {
+			return fmt.Errorf("AccessDocument's footprint: %w", err)
+		}
+		fmt.Printf("AccessDocument's footprint, from its block: %s\n", rw.fp)
+	}
 	docs := make([][]string, len(clients)) // documents registered per client count, all clients
 	for i, n := range clients {
-		perClient := make([][]string, n)
+		perClient := make([][]string, n) // documents registered, by client
+		puts := make([][]string, n)      // keys the baseline's Put wrote, by client
 		for r := range rounds {
-			// Each round runs the three phases in turn, starting one phase
-			// later than the round before (register, baseline, access; then
-			// baseline, access, register; ...), so that each runs in every
-			// position: a slow stretch of a shared machine, or work a phase
-			// leaves behind (the state database compacting what the one
-			// before wrote), lands on every side of the comparison. The
-			// first round registers first, so that there are documents to
-			// access.
+			// Each round runs the phases in turn, starting one phase later
+			// than the round before (register, baseline Put, access,
+			// baseline ReadWrite; then baseline Put, access, ...), so that
+			// each runs in every position: a slow stretch of a shared
+			// machine, or work a phase leaves behind (the state database
+			// compacting what the one before wrote), lands on every side of
+			// the comparison. The first round registers first and puts
+			// second, so that there are documents to access and values for
+			// ReadWrite to read.
 			type step struct {
-				name string
 				into *row
-				tx   func(c *sdk.Client, client, seq int) error
+				tx   txFunc
 			}
-			steps := []step{{"RegisterDocument", &reg, func(c *sdk.Client, client, seq int) error {
+			steps := []step{{&reg, func(c *sdk.Client, client, seq int) (uint64, error) {
 				id := fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq)
 				sum := sha256.Sum256([]byte(id))
 				_, err := c.RegisterDocument(ctx, model.RegisterDocumentInput{
@@ -139,26 +164,35 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 				if err == nil {
 					perClient[client] = append(perClient[client], id)
 				}
-				return err
+				return c.CommittedBlock(), err
 			}}}
 			if baseline != "" {
 				value := strings.Repeat("v", 256)
-				steps = append(steps, step{"baseline Put", &base, func(c *sdk.Client, client, seq int) error {
-					_, err := c.Gateway().GetNetwork(c.Channel()).GetContract(baseline).
-						SubmitTransaction("Put", fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq), value)
-					return err
+				steps = append(steps, step{&base, func(c *sdk.Client, client, seq int) (uint64, error) {
+					key := fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq)
+					block, err := submit(c.Gateway().GetNetwork(c.Channel()).GetContract(baseline), "Put", key, value)
+					if err == nil {
+						puts[client] = append(puts[client], key)
+					}
+					return block, err
 				}})
 			}
-			steps = append(steps, step{"AccessDocument", &acc, func(c *sdk.Client, client, seq int) error {
+			steps = append(steps, step{&acc, func(c *sdk.Client, client, seq int) (uint64, error) {
 				own := perClient[client]
 				_, err := c.AccessDocument(ctx, own[seq%len(own)], 0)
-				return err
+				return c.CommittedBlock(), err
 			}})
+			if baseline != "" {
+				steps = append(steps, step{&foot, func(c *sdk.Client, client, seq int) (uint64, error) {
+					keys := puts[client]
+					return rw.submit(c, baseline, client, keys[seq%len(keys)])
+				}})
+			}
 			for k := range steps {
 				st := steps[(r+k)%len(steps)]
 				ph, err := throughput(ctx, prof, msp, cpu, n, d, st.tx)
 				if err != nil {
-					return fmt.Errorf("%s with %d clients: %w", st.name, n, err)
+					return fmt.Errorf("%s with %d clients: %w", st.into.short, n, err)
 				}
 				st.into.add(i, ph)
 			}
@@ -166,9 +200,9 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 		docs[i] = flatten(perClient)
 	}
 
-	rows := []row{reg, acc}
+	phases := []row{reg, acc}
 	if baseline != "" {
-		rows = append(rows, base)
+		phases = []row{reg, base, acc, foot}
 	}
 	title := "committed tx/s"
 	if rounds > 1 {
@@ -179,33 +213,36 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 		fmt.Printf(" %20s", fmt.Sprintf("%d client(s)", n))
 	}
 	fmt.Println()
-	for _, r := range rows {
+	for _, r := range phases {
 		fmt.Printf("%-52s", r.name)
 		for _, v := range r.tps {
 			fmt.Printf(" %20s", summary(v, "%.1f", rounds))
 		}
 		fmt.Println()
 	}
+	// A phase that commits faster fills its blocks better, and much of a
+	// transaction's cost is per block: this line shows how much.
+	for _, r := range phases {
+		fmt.Printf("%-52s", "  "+r.short+", tx per block")
+		for _, v := range r.perBlock {
+			fmt.Printf(" %20s", summary(v, "%.2f", rounds))
+		}
+		fmt.Println()
+	}
 	if baseline != "" {
-		for _, r := range []row{reg, acc} {
-			fmt.Printf("%-52s", r.name[len("medledger "):]+" / baseline (same round)")
-			for i, v := range r.tps {
-				ratios := make([]float64, len(v))
-				for j := range v {
-					ratios[j] = v[j] / base.tps[i][j]
-				}
-				fmt.Printf(" %20s", summary(ratios, "%.2f", rounds))
+		// What MedLedger costs against the least a transaction can do; what
+		// AccessDocument's footprint costs by itself; what MedLedger's logic
+		// adds to that footprint.
+		for _, q := range [][2]row{{reg, base}, {acc, base}, {foot, base}, {acc, foot}} {
+			fmt.Printf("%-52s", q[0].short+" / "+q[1].short+" (same round)")
+			for i := range clients {
+				fmt.Printf(" %20s", summary(ratios(q[0].tps[i], q[1].tps[i]), "%.2f", rounds))
 			}
 			fmt.Println()
 		}
 	}
 
 	if cpu != nil {
-		phases := []row{reg}
-		if baseline != "" {
-			phases = append(phases, base)
-		}
-		phases = append(phases, acc)
 		for i, n := range clients {
 			printCPU(cpu.names(), phases, i, n, rounds)
 		}
@@ -245,17 +282,29 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 // each round, and the CPU milliseconds per committed transaction of each
 // process in each round.
 type row struct {
-	name string
-	tps  [][]float64
-	cpu  []map[string][]float64
+	name, short string
+	tps         [][]float64
+	perBlock    [][]float64 // committed transactions per block
+	cpu         []map[string][]float64
+}
+
+// ratios divides, round by round, num by den.
+func ratios(num, den []float64) []float64 {
+	out := make([]float64, len(num))
+	for j := range num {
+		out[j] = num[j] / den[j]
+	}
+	return out
 }
 
 func (r *row) add(i int, p phase) {
 	for len(r.tps) <= i {
 		r.tps = append(r.tps, nil)
+		r.perBlock = append(r.perBlock, nil)
 		r.cpu = append(r.cpu, map[string][]float64{})
 	}
 	r.tps[i] = append(r.tps[i], p.tps)
+	r.perBlock[i] = append(r.perBlock[i], p.txPerBlock)
 	var total time.Duration
 	for name, d := range p.cpuPerTx {
 		r.cpu[i][name] = append(r.cpu[i][name], ms(d))
@@ -282,7 +331,7 @@ func printCPU(names []string, phases []row, i, n, rounds int) {
 	}
 	fmt.Printf("\n%-52s", title)
 	for _, p := range phases {
-		fmt.Printf(" %20s", strings.TrimPrefix(strings.TrimSuffix(p.name, " (1 key)"), "medledger "))
+		fmt.Printf(" %20s", p.short)
 	}
 	fmt.Println()
 	for _, name := range append(names, networkTotal) {
@@ -376,15 +425,37 @@ func setup(ctx context.Context, prof *sdk.ConnectionProfile, msp string) error {
 // second and, when the network's processes are known, CPU time per
 // committed transaction by process.
 type phase struct {
-	tps      float64
-	cpuPerTx map[string]time.Duration
+	tps        float64
+	txPerBlock float64
+	cpuPerTx   map[string]time.Duration
+}
+
+// txFunc submits one transaction as client and returns the number of the
+// block that committed it.
+type txFunc func(c *sdk.Client, client, seq int) (uint64, error)
+
+// submit submits a transaction through the Fabric Gateway client and
+// returns the number of the block that committed it.
+func submit(contract *client.Contract, name string, args ...string) (uint64, error) {
+	_, commit, err := contract.SubmitAsync(name, client.WithArguments(args...))
+	if err != nil {
+		return 0, err
+	}
+	status, err := commit.Status()
+	if err != nil {
+		return 0, err
+	}
+	if !status.Successful {
+		return 0, fmt.Errorf("transaction %s committed as invalid: %s", status.TransactionID, status.Code)
+	}
+	return status.BlockNumber, nil
 }
 
 // throughput runs n clients, each with its own connection, calling tx in a
 // loop for d, and returns committed transactions per second, with the CPU
 // time per committed transaction of each process cpu knows (cpu may be
 // nil). The first failure stops the phase and is returned.
-func throughput(ctx context.Context, prof *sdk.ConnectionProfile, msp string, cpu *cpuMeter, n int, d time.Duration, tx func(c *sdk.Client, client, seq int) error) (phase, error) {
+func throughput(ctx context.Context, prof *sdk.ConnectionProfile, msp string, cpu *cpuMeter, n int, d time.Duration, tx txFunc) (phase, error) {
 	conns := make([]*sdk.Client, n)
 	for i := range conns {
 		c, err := connect(ctx, prof, msp, patients[i%len(patients)])
@@ -408,20 +479,26 @@ func throughput(ctx context.Context, prof *sdk.ConnectionProfile, msp string, cp
 	start := time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	blocks := blockSpan{}
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			span := blockSpan{}
+			defer func() { mu.Lock(); blocks.join(span); mu.Unlock() }()
 			for seq := 0; time.Now().Before(deadline); seq++ {
 				select {
 				case <-stop:
 					return
 				default:
 				}
-				if err := tx(conns[i], i, seq); err != nil {
+				block, err := tx(conns[i], i, seq)
+				if err != nil {
 					once.Do(func() { firstErr = err; close(stop) })
 					return
 				}
+				span.add(block)
 				done.Add(1)
 			}
 		}()
@@ -435,7 +512,7 @@ func throughput(ctx context.Context, prof *sdk.ConnectionProfile, msp string, cp
 	if committed == 0 {
 		return phase{}, errors.New("no transaction committed")
 	}
-	p := phase{tps: float64(committed) / elapsed.Seconds()}
+	p := phase{tps: float64(committed) / elapsed.Seconds(), txPerBlock: float64(committed) / float64(blocks.count())}
 	if cpu != nil {
 		after, err := cpu.sample()
 		if err != nil {
@@ -447,6 +524,39 @@ func throughput(ctx context.Context, prof *sdk.ConnectionProfile, msp string, cp
 		}
 	}
 	return p, nil
+}
+
+// blockSpan is the range of blocks that committed a phase's transactions.
+// The phase's clients are the only ones submitting, so every block in it
+// holds the phase's transactions.
+type blockSpan struct {
+	first, last uint64
+	seen        bool
+}
+
+func (s *blockSpan) add(n uint64) {
+	if !s.seen || n < s.first {
+		s.first = n
+	}
+	if !s.seen || n > s.last {
+		s.last = n
+	}
+	s.seen = true
+}
+
+func (s *blockSpan) join(o blockSpan) {
+	if o.seen {
+		s.add(o.first)
+		s.add(o.last)
+	}
+}
+
+// count is the number of blocks in the span.
+func (s blockSpan) count() uint64 {
+	if !s.seen {
+		return 0
+	}
+	return s.last - s.first + 1
 }
 
 // latency calls f n times in sequence and returns the 50th and 99th percentiles.

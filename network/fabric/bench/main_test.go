@@ -33,3 +33,19 @@ func TestParseClientsRefusesWhatIsNotACount(t *testing.T) {
 		require.Error(t, err, bad)
 	}
 }
+
+func TestBlockSpanCountsTheBlocksFromTheFirstToTheLastSeen(t *testing.T) {
+	var all blockSpan
+	require.Zero(t, all.count(), "no transaction, no block")
+
+	var a, b blockSpan
+	for _, n := range []uint64{12, 10, 12} {
+		a.add(n)
+	}
+	b.add(15)
+	all.join(a)
+	all.join(blockSpan{}) // a client that committed nothing
+	all.join(b)
+	require.Equal(t, uint64(3), a.count())
+	require.Equal(t, uint64(6), all.count(), "blocks 10 to 15")
+}
