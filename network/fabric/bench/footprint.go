@@ -145,43 +145,43 @@ type readWrite struct {
 // document), the baseline's Put writes 256.
 const readKeyBytes = 256
 
-// newReadWrite measures the footprint of one AccessDocument by the first
-// patient, from the block that committed it, and writes the keys the
-// baseline's ReadWrite will read for every call of each of up to clients
-// clients.
-func newReadWrite(ctx context.Context, c *sdk.Client, baseline string, run int64, clients int) (*readWrite, error) {
+// newReadWrite measures the footprints of one RegisterDocument and one
+// AccessDocument by the first patient, from the blocks that committed them,
+// and writes the keys the baseline's ReadWrite, given AccessDocument's
+// footprint, will read for every call of each of up to clients clients.
+func newReadWrite(ctx context.Context, c *sdk.Client, baseline string, run int64, clients int) (register footprint, rw *readWrite, err error) {
 	id := fmt.Sprintf("bench-%d-footprint", run)
 	sum := sha256.Sum256([]byte(id))
-	if _, err := c.RegisterDocument(ctx, model.RegisterDocumentInput{
+	doc, err := c.RegisterDocument(ctx, model.RegisterDocumentInput{
 		DocumentID: id, PatientID: patientID(0), Category: model.CategoryLabResult,
 		SHA256: hex.EncodeToString(sum[:]), Size: 1024, MediaType: "application/pdf",
 		StorageRef: "sha256:" + hex.EncodeToString(sum[:]),
-	}); err != nil {
-		return nil, fmt.Errorf("register a document: %w", err)
+	})
+	if err != nil {
+		return footprint{}, nil, fmt.Errorf("register a document: %w", err)
+	}
+	if register, err = committedFootprint(ctx, c, doc.Versions[0].TxID); err != nil {
+		return footprint{}, nil, err
 	}
 	res, err := c.AccessDocument(ctx, id, 0)
 	if err != nil {
-		return nil, fmt.Errorf("access it: %w", err)
+		return footprint{}, nil, fmt.Errorf("access it: %w", err)
 	}
-	block, err := blockAt(ctx, c, c.CommittedBlock())
+	fp, err := committedFootprint(ctx, c, res.Audit.TxID)
 	if err != nil {
-		return nil, err
-	}
-	fp, err := footprintOf(block, res.Audit.TxID, c.Chaincode())
-	if err != nil {
-		return nil, err
+		return footprint{}, nil, err
 	}
 	if fp.rangeQueries > 0 {
-		return nil, fmt.Errorf("AccessDocument's footprint (%s) has range queries, which ReadWrite does not reproduce", fp)
+		return footprint{}, nil, fmt.Errorf("AccessDocument's footprint (%s) has range queries, which ReadWrite does not reproduce", fp)
+	}
+	if fp.reads == 0 {
+		return footprint{}, nil, fmt.Errorf("AccessDocument's footprint (%s) reads no key", fp)
 	}
 	writes, err := json.Marshal(fp.writes)
 	if err != nil {
-		return nil, err
+		return footprint{}, nil, err
 	}
-	if fp.reads == 0 {
-		return nil, fmt.Errorf("AccessDocument's footprint (%s) reads no key", fp)
-	}
-	rw := &readWrite{fp: fp, writes: string(writes), event: fmt.Sprint(fp.eventBytes), result: fmt.Sprint(fp.resultBytes)}
+	rw = &readWrite{fp: fp, writes: string(writes), event: fmt.Sprint(fp.eventBytes), result: fmt.Sprint(fp.resultBytes)}
 	contract := c.Gateway().GetNetwork(c.Channel()).GetContract(baseline)
 	value := strings.Repeat("r", readKeyBytes)
 	for client := range clients {
@@ -189,12 +189,22 @@ func newReadWrite(ctx context.Context, c *sdk.Client, baseline string, run int64
 		for k := range keys {
 			keys[k] = fmt.Sprintf("bench-%d-read-%d-%d", run, client, k)
 			if _, err := contract.SubmitTransaction("Put", keys[k], value); err != nil {
-				return nil, fmt.Errorf("write %s: %w", keys[k], err)
+				return footprint{}, nil, fmt.Errorf("write %s: %w", keys[k], err)
 			}
 		}
 		rw.fixed = append(rw.fixed, keys)
 	}
-	return rw, nil
+	return register, rw, nil
+}
+
+// committedFootprint is the footprint of transaction txID of the client's
+// chaincode, which committed in the last block the client saw.
+func committedFootprint(ctx context.Context, c *sdk.Client, txID string) (footprint, error) {
+	block, err := blockAt(ctx, c, c.CommittedBlock())
+	if err != nil {
+		return footprint{}, err
+	}
+	return footprintOf(block, txID, c.Chaincode())
 }
 
 // submit runs ReadWrite as client, reading key last, and returns the block

@@ -128,12 +128,13 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 		if err != nil {
 			return err
 		}
-		rw, err = newReadWrite(ctx, c, baseline, run, slices.Max(clients))
+		var register footprint
+		register, rw, err = newReadWrite(ctx, c, baseline, run, slices.Max(clients))
 		c.Close()
 		if err != nil {
-			return fmt.Errorf("AccessDocument's footprint: %w", err)
+			return fmt.Errorf("footprints: %w", err)
 		}
-		fmt.Printf("AccessDocument's footprint, from its block: %s\n", rw.fp)
+		fmt.Printf("footprints, from their blocks:\n  RegisterDocument: %s\n  AccessDocument:   %s\n", register, rw.fp)
 	}
 	docs := make([][]string, len(clients)) // documents registered per client count, all clients
 	for i, n := range clients {
