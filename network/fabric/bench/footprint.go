@@ -160,6 +160,9 @@ func newReadWrite(ctx context.Context, c *sdk.Client, baseline string, run int64
 	if err != nil {
 		return footprint{}, nil, fmt.Errorf("register a document: %w", err)
 	}
+	if len(doc.Versions) == 0 {
+		return footprint{}, nil, fmt.Errorf("RegisterDocument returned document %s without its version", doc.ID)
+	}
 	if register, err = committedFootprint(ctx, c, doc.Versions[0].TxID); err != nil {
 		return footprint{}, nil, err
 	}
