@@ -8,11 +8,12 @@
 //     Put throughput" is what a MedLedger transaction costs against the least
 //     a Fabric transaction can do.
 //   - ReadWrite has the ledger footprint of another transaction and none of
-//     its logic: the keys it reads, the values it writes, its event and its
-//     result, by size. Given the footprint of a committed AccessDocument
-//     (the benchmark takes it from the block), "ReadWrite / Put" is what
-//     that footprint costs on Fabric and "AccessDocument / ReadWrite" what
-//     MedLedger's own logic adds to it.
+//     its logic: the keys it reads (present or absent), the values it
+//     writes, its event and its result, by size. Given the footprint of a
+//     committed AccessDocument or RegisterDocument (the benchmark takes it
+//     from the block), "ReadWrite / Put" is what that footprint costs on
+//     Fabric and "AccessDocument / ReadWrite" what MedLedger's own logic
+//     adds to it.
 //
 // deploy.sh runs it as a service: CHAINCODE_SERVER_ADDRESS and
 // CORE_CHAINCODE_ID_NAME (or CHAINCODE_ID) say where to listen and as what.
@@ -24,6 +25,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -57,16 +59,19 @@ func (b *Baseline) Put(ctx contractapi.TransactionContextInterface, key string, 
 	return ctx.GetStub().PutState(key, []byte(value))
 }
 
-// ReadWrite reads the keys in reads together (one GetMultipleStates, one
-// round trip to the peer, as MedLedger reads) and refuses unless every one
-// exists; writes, in one batch, one new key per entry of writes with a value
-// of that many bytes; emits an event of eventBytes bytes (none when 0); and
-// returns a result of resultBytes bytes.
-func (b *Baseline) ReadWrite(ctx contractapi.TransactionContextInterface, reads []string, writes []int, eventBytes int, resultBytes int) (string, error) {
-	if len(reads) > maxKeys || len(writes) > maxKeys {
-		return "", fmt.Errorf("INVALID_ARGUMENT: %d keys to read and %d to write, more than %d", len(reads), len(writes), maxKeys)
+// ReadWrite reads the keys in reads and in absent together (one
+// GetMultipleStates, one round trip to the peer, as MedLedger reads),
+// refusing unless every key in reads exists and none in absent does (the
+// check a transaction makes before creating a record); writes, in one batch,
+// one new key per entry of writes with a value of that many bytes; emits an
+// event of eventBytes bytes (none when 0); and returns a result of
+// resultBytes bytes.
+func (b *Baseline) ReadWrite(ctx contractapi.TransactionContextInterface, reads []string, absent []string, writes []int, eventBytes int, resultBytes int) (string, error) {
+	keys := append(slices.Clip(reads), absent...)
+	if len(keys) > maxKeys || len(writes) > maxKeys {
+		return "", fmt.Errorf("INVALID_ARGUMENT: %d keys to read and %d to write, more than %d", len(keys), len(writes), maxKeys)
 	}
-	for i, k := range reads {
+	for i, k := range keys {
 		if k == "" {
 			return "", fmt.Errorf("INVALID_ARGUMENT: key %d to read is empty", i)
 		}
@@ -86,14 +91,17 @@ func (b *Baseline) ReadWrite(ctx contractapi.TransactionContextInterface, reads 
 	}
 	stub := ctx.GetStub()
 	stub.StartWriteBatch()
-	if len(reads) > 0 {
-		values, err := stub.GetMultipleStates(reads...)
+	if len(keys) > 0 {
+		values, err := stub.GetMultipleStates(keys...)
 		if err != nil {
-			return "", fmt.Errorf("read %d keys: %w", len(reads), err)
+			return "", fmt.Errorf("read %d keys: %w", len(keys), err)
 		}
 		for i, v := range values {
-			if v == nil {
-				return "", fmt.Errorf("NOT_FOUND: no value under %q", reads[i])
+			switch {
+			case i < len(reads) && v == nil:
+				return "", fmt.Errorf("NOT_FOUND: no value under %q", keys[i])
+			case i >= len(reads) && v != nil:
+				return "", fmt.Errorf("ALREADY_EXISTS: a value is under %q", keys[i])
 			}
 		}
 	}

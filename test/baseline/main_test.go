@@ -72,13 +72,17 @@ func TestReadWriteHasTheFootprintItIsGiven(t *testing.T) {
 		require.Equal(t, peer.TxValidationCode_VALID, code)
 	}
 
-	p := h.params("ReadWrite", `["a","b","c"]`, "[420,1]", "256", "1100")
+	p := h.params("ReadWrite", `["a","b","c"]`, `["d"]`, "[420,1]", "256", "1100")
 	resp, res, code := h.ledger.Execute(cc, p)
 	require.Equal(t, int32(200), resp.Status, resp.Message)
 	require.Equal(t, peer.TxValidationCode_VALID, code)
-	require.Len(t, res.Reads, 3)
+	require.Len(t, res.Reads, 4)
 	for _, r := range res.Reads {
-		require.NotNil(t, r.Version, "key %s was read as missing", r.Key)
+		if r.Key == "d" {
+			require.Nil(t, r.Version, "key d was read as present")
+		} else {
+			require.NotNil(t, r.Version, "key %s was read as missing", r.Key)
+		}
 	}
 	require.Len(t, res.Writes, 2)
 	sizes := map[string]int{}
@@ -93,6 +97,14 @@ func TestReadWriteHasTheFootprintItIsGiven(t *testing.T) {
 	require.NotNil(t, res.Event)
 	require.Len(t, res.Event.Payload, 256)
 	require.Len(t, resp.Payload, 1100)
+
+	// A key that must be absent and is not refuses the call, which writes
+	// nothing.
+	height := h.ledger.Height()
+	resp, _, _ = h.ledger.Execute(cc, h.params("ReadWrite", `["a"]`, `["b"]`, "[1]", "0", "0"))
+	require.Equal(t, int32(500), resp.Status)
+	require.Contains(t, resp.Message, `ALREADY_EXISTS: a value is under "b"`)
+	require.Equal(t, height, h.ledger.Height())
 }
 
 func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
@@ -105,11 +117,11 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 		{"put with oversized value", []string{"Put", "k", strings.Repeat("x", maxValueBytes+1)}, "INVALID_ARGUMENT: value is 65537 bytes"},
 		{"get with empty key", []string{"Get", ""}, "INVALID_ARGUMENT: key is empty"},
 		{"get of a missing key", []string{"Get", "nope"}, `NOT_FOUND: no value under "nope"`},
-		{"read-write of a missing key", []string{"ReadWrite", `["nope"]`, "[1]", "0", "0"}, `NOT_FOUND: no value under "nope"`},
-		{"read-write of an empty key", []string{"ReadWrite", `[""]`, "[1]", "0", "0"}, "INVALID_ARGUMENT: key 0 to read is empty"},
-		{"read-write of a negative value", []string{"ReadWrite", `[]`, "[1,-1]", "0", "0"}, "INVALID_ARGUMENT: value 1 of -1 bytes"},
-		{"read-write of an oversized result", []string{"ReadWrite", `[]`, "[1]", "0", "65537"}, "INVALID_ARGUMENT: result of 65537 bytes"},
-		{"read-write of too many keys", []string{"ReadWrite", `[]`, "[" + strings.Repeat("1,", maxKeys) + "1]", "0", "0"}, "INVALID_ARGUMENT: 0 keys to read and 101 to write"},
+		{"read-write of a missing key", []string{"ReadWrite", `["nope"]`, `[]`, "[1]", "0", "0"}, `NOT_FOUND: no value under "nope"`},
+		{"read-write of an empty key", []string{"ReadWrite", `[]`, `[""]`, "[1]", "0", "0"}, "INVALID_ARGUMENT: key 0 to read is empty"},
+		{"read-write of a negative value", []string{"ReadWrite", `[]`, `[]`, "[1,-1]", "0", "0"}, "INVALID_ARGUMENT: value 1 of -1 bytes"},
+		{"read-write of an oversized result", []string{"ReadWrite", `[]`, `[]`, "[1]", "0", "65537"}, "INVALID_ARGUMENT: result of 65537 bytes"},
+		{"read-write of too many keys", []string{"ReadWrite", `[]`, `[]`, "[" + strings.Repeat("1,", maxKeys) + "1]", "0", "0"}, "INVALID_ARGUMENT: 0 keys to read and 101 to write"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

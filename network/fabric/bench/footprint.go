@@ -22,11 +22,12 @@ import (
 )
 
 // footprint is what one committed transaction put on the ledger, by size:
-// the keys it read (point reads and range queries), the values it wrote,
-// its event and its result. The baseline's ReadWrite reproduces a footprint
-// of point reads without the transaction's logic.
+// the keys it read (point reads of keys present and absent, range queries),
+// the values it wrote, its event and its result. The baseline's ReadWrite
+// reproduces a footprint of point reads without the transaction's logic.
 type footprint struct {
-	reads        int
+	reads        int // keys read that existed
+	absent       int // keys read that did not exist
 	rangeQueries int
 	writes       []int // value sizes, in the order of the write set (key order)
 	eventBytes   int
@@ -38,8 +39,8 @@ func (f footprint) String() string {
 	for _, n := range f.writes {
 		total += n
 	}
-	return fmt.Sprintf("%d keys read, %d range queries, %d keys written (%d bytes), event %d bytes, result %d bytes",
-		f.reads, f.rangeQueries, len(f.writes), total, f.eventBytes, f.resultBytes)
+	return fmt.Sprintf("%d keys read (%d absent), %d range queries, %d keys written (%d bytes), event %d bytes, result %d bytes",
+		f.reads+f.absent, f.absent, f.rangeQueries, len(f.writes), total, f.eventBytes, f.resultBytes)
 }
 
 // footprintOf finds transaction txID in block and returns its footprint in
@@ -73,7 +74,13 @@ func footprintOf(block *common.Block, txID, ns string) (footprint, error) {
 			if err := proto.Unmarshal(nsRWSet.GetRwset(), &kv); err != nil {
 				return footprint{}, fmt.Errorf("transaction %s: read-write set of %s: %w", txID, ns, err)
 			}
-			f.reads += len(kv.GetReads())
+			for _, r := range kv.GetReads() {
+				if r.GetVersion() == nil {
+					f.absent++
+				} else {
+					f.reads++
+				}
+			}
 			f.rangeQueries += len(kv.GetRangeQueriesInfo())
 			for _, w := range kv.GetWrites() {
 				f.writes = append(f.writes, len(w.GetValue()))
@@ -127,14 +134,18 @@ func chaincodeAction(raw []byte, txID string) (*peer.ChaincodeAction, bool, erro
 	return &action, true, nil
 }
 
-// readWrite is the baseline's ReadWrite call with a footprint. Like
-// AccessDocument, whose reads are the caller's keys (the same for every call
-// of a client) and the document asked for (a different one each time), it
-// reads keys written once for each client and, last, a key the caller
-// names: a value the baseline's Put wrote earlier in the run.
+// readWrite is the baseline's ReadWrite call with a footprint. Its keys are
+// read as MedLedger's are: the caller's (identity binding, the MSP's
+// organisations, for RegisterDocument the patient's record) are the same
+// for every call of a client, so they are written once for each client;
+// AccessDocument's document is a different one each call, so with rotate
+// the last key read is named per call (a value the baseline's Put wrote
+// earlier in the run); RegisterDocument's new document is absent, so the
+// absent keys are new each call.
 type readWrite struct {
 	fp            footprint
-	fixed         [][]string // by client: all the keys read but the last
+	rotate        bool
+	fixed         [][]string // by client
 	writes        string     // JSON, as the contract API takes arguments
 	event, result string
 }
@@ -142,14 +153,13 @@ type readWrite struct {
 // readKeyBytes is the size of the values ReadWrite reads that setup writes.
 // A block records the keys a transaction read, not their values;
 // MedLedger's are 50 to 700 bytes (identity binding, MSP organisations,
-// document), the baseline's Put writes 256.
+// user record, document), the baseline's Put writes 256.
 const readKeyBytes = 256
 
-// newReadWrite measures the footprints of one RegisterDocument and one
-// AccessDocument by the first patient, from the blocks that committed them,
-// and writes the keys the baseline's ReadWrite, given AccessDocument's
-// footprint, will read for every call of each of up to clients clients.
-func newReadWrite(ctx context.Context, c *sdk.Client, baseline string, run int64, clients int) (register footprint, rw *readWrite, err error) {
+// footprints measures the footprints of one RegisterDocument and one
+// AccessDocument by the client, a patient, from the blocks that committed
+// them.
+func footprints(ctx context.Context, c *sdk.Client, run int64) (register, access footprint, err error) {
 	id := fmt.Sprintf("bench-%d-footprint", run)
 	sum := sha256.Sum256([]byte(id))
 	doc, err := c.RegisterDocument(ctx, model.RegisterDocumentInput{
@@ -158,46 +168,55 @@ func newReadWrite(ctx context.Context, c *sdk.Client, baseline string, run int64
 		StorageRef: "sha256:" + hex.EncodeToString(sum[:]),
 	})
 	if err != nil {
-		return footprint{}, nil, fmt.Errorf("register a document: %w", err)
+		return footprint{}, footprint{}, fmt.Errorf("register a document: %w", err)
 	}
 	if len(doc.Versions) == 0 {
-		return footprint{}, nil, fmt.Errorf("RegisterDocument returned document %s without its version", doc.ID)
+		return footprint{}, footprint{}, fmt.Errorf("RegisterDocument returned document %s without its version", doc.ID)
 	}
 	if register, err = committedFootprint(ctx, c, doc.Versions[0].TxID); err != nil {
-		return footprint{}, nil, err
+		return footprint{}, footprint{}, err
 	}
 	res, err := c.AccessDocument(ctx, id, 0)
 	if err != nil {
-		return footprint{}, nil, fmt.Errorf("access it: %w", err)
+		return footprint{}, footprint{}, fmt.Errorf("access it: %w", err)
 	}
-	fp, err := committedFootprint(ctx, c, res.Audit.TxID)
-	if err != nil {
-		return footprint{}, nil, err
+	if access, err = committedFootprint(ctx, c, res.Audit.TxID); err != nil {
+		return footprint{}, footprint{}, err
 	}
+	return register, access, nil
+}
+
+// newReadWrite prepares ReadWrite with footprint fp for up to clients
+// clients: it writes, through the baseline's Put, the keys each client reads
+// on every call.
+func newReadWrite(contract *client.Contract, fp footprint, rotate bool, prefix string, clients int) (*readWrite, error) {
 	if fp.rangeQueries > 0 {
-		return footprint{}, nil, fmt.Errorf("AccessDocument's footprint (%s) has range queries, which ReadWrite does not reproduce", fp)
+		return nil, fmt.Errorf("footprint (%s) has range queries, which ReadWrite does not reproduce", fp)
 	}
-	if fp.reads == 0 {
-		return footprint{}, nil, fmt.Errorf("AccessDocument's footprint (%s) reads no key", fp)
+	fixed := fp.reads
+	if rotate {
+		if fixed == 0 {
+			return nil, fmt.Errorf("footprint (%s) reads no key that exists", fp)
+		}
+		fixed--
 	}
 	writes, err := json.Marshal(fp.writes)
 	if err != nil {
-		return footprint{}, nil, err
+		return nil, err
 	}
-	rw = &readWrite{fp: fp, writes: string(writes), event: fmt.Sprint(fp.eventBytes), result: fmt.Sprint(fp.resultBytes)}
-	contract := c.Gateway().GetNetwork(c.Channel()).GetContract(baseline)
+	rw := &readWrite{fp: fp, rotate: rotate, writes: string(writes), event: fmt.Sprint(fp.eventBytes), result: fmt.Sprint(fp.resultBytes)}
 	value := strings.Repeat("r", readKeyBytes)
 	for client := range clients {
-		keys := make([]string, fp.reads-1)
+		keys := make([]string, fixed)
 		for k := range keys {
-			keys[k] = fmt.Sprintf("bench-%d-read-%d-%d", run, client, k)
+			keys[k] = fmt.Sprintf("%s-read-%d-%d", prefix, client, k)
 			if _, err := contract.SubmitTransaction("Put", keys[k], value); err != nil {
-				return footprint{}, nil, fmt.Errorf("write %s: %w", keys[k], err)
+				return nil, fmt.Errorf("write %s: %w", keys[k], err)
 			}
 		}
 		rw.fixed = append(rw.fixed, keys)
 	}
-	return register, rw, nil
+	return rw, nil
 }
 
 // committedFootprint is the footprint of transaction txID of the client's
@@ -210,15 +229,27 @@ func committedFootprint(ctx context.Context, c *sdk.Client, txID string) (footpr
 	return footprintOf(block, txID, c.Chaincode())
 }
 
-// submit runs ReadWrite as client, reading key last, and returns the block
-// that committed it.
-func (rw *readWrite) submit(c *sdk.Client, baseline string, client int, last string) (uint64, error) {
-	reads, err := json.Marshal(append(slices.Clip(rw.fixed[client]), last))
+// submit runs ReadWrite as client and returns the block that committed it.
+// last is the key read last when rw rotates; call names the call, unique in
+// the run, for the keys that must be absent.
+func (rw *readWrite) submit(contract *client.Contract, client int, last, call string) (uint64, error) {
+	keys := rw.fixed[client]
+	if rw.rotate {
+		keys = append(slices.Clip(keys), last)
+	}
+	absent := make([]string, rw.fp.absent)
+	for k := range absent {
+		absent[k] = fmt.Sprintf("%s-absent-%d", call, k)
+	}
+	reads, err := json.Marshal(keys)
 	if err != nil {
 		return 0, err
 	}
-	return submit(c.Gateway().GetNetwork(c.Channel()).GetContract(baseline), "ReadWrite",
-		string(reads), rw.writes, rw.event, rw.result)
+	absents, err := json.Marshal(absent)
+	if err != nil {
+		return 0, err
+	}
+	return submit(contract, "ReadWrite", string(reads), string(absents), rw.writes, rw.event, rw.result)
 }
 
 // blockAt reads block n of the client's channel from its gateway peer.

@@ -45,7 +45,10 @@ func action(t *testing.T, ns string, kv *kvrwset.KVRWSet, event []byte, result [
 func TestFootprintOfCountsWhatTheTransactionPutOnTheLedger(t *testing.T) {
 	other := action(t, "medledger", &kvrwset.KVRWSet{Writes: []*kvrwset.KVWrite{{Key: "x", Value: make([]byte, 9)}}}, nil, nil)
 	target := action(t, "medledger", &kvrwset.KVRWSet{
-		Reads:            []*kvrwset.KVRead{{Key: "identity"}, {Key: "mspOrgs"}, {Key: "document"}},
+		Reads: []*kvrwset.KVRead{
+			{Key: "identity", Version: &kvrwset.Version{BlockNum: 2}}, {Key: "mspOrgs", Version: &kvrwset.Version{BlockNum: 1}},
+			{Key: "document"}, // absent
+		},
 		RangeQueriesInfo: []*kvrwset.RangeQueryInfo{{StartKey: "a", EndKey: "b"}},
 		Writes:           []*kvrwset.KVWrite{{Key: "audit", Value: make([]byte, 420)}, {Key: "marker", Value: []byte{0}}},
 	}, make([]byte, 256), make([]byte, 1100))
@@ -59,8 +62,8 @@ func TestFootprintOfCountsWhatTheTransactionPutOnTheLedger(t *testing.T) {
 
 	fp, err := footprintOf(block, "tx-target", "medledger")
 	require.NoError(t, err)
-	require.Equal(t, footprint{reads: 3, rangeQueries: 1, writes: []int{420, 1}, eventBytes: 256, resultBytes: 1100}, fp)
-	require.Equal(t, "3 keys read, 1 range queries, 2 keys written (421 bytes), event 256 bytes, result 1100 bytes", fp.String())
+	require.Equal(t, footprint{reads: 2, absent: 1, rangeQueries: 1, writes: []int{420, 1}, eventBytes: 256, resultBytes: 1100}, fp)
+	require.Equal(t, "3 keys read (1 absent), 1 range queries, 2 keys written (421 bytes), event 256 bytes, result 1100 bytes", fp.String())
 
 	// Only the chaincode's own namespace counts, not _lifecycle's read.
 	fp, err = footprintOf(block, "tx-other", "medledger")

@@ -6,15 +6,16 @@
 // chaincode (test/baseline: Put writes one key per transaction), with
 // MedLedger's throughput as a fraction of the baseline's.
 //
-// It also runs the baseline's ReadWrite with the footprint of a committed
-// AccessDocument, taken from its block (keys read, values written, event and
-// result, by size): "ReadWrite / Put" is what that footprint costs on
-// Fabric whatever the chaincode, "AccessDocument / ReadWrite" what
-// MedLedger's own logic adds to it.
+// It also runs the baseline's ReadWrite with the footprints of a committed
+// AccessDocument and RegisterDocument, taken from their blocks (keys read,
+// values written, event and result, by size): "ReadWrite / Put" is what a
+// footprint costs on Fabric whatever the chaincode, "AccessDocument /
+// ReadWrite" what MedLedger's own logic adds to it.
 //
-// Throughput is measured in rounds of four phases (MedLedger
+// Throughput is measured in rounds of five phases (MedLedger
 // RegisterDocument, baseline Put, MedLedger AccessDocument, baseline
-// ReadWrite, each round starting one phase later than the one before), and
+// ReadWrite with AccessDocument's and with RegisterDocument's footprint,
+// each round starting one phase later than the one before), and
 // each ratio compares phases of the same round, so that a slow stretch of a
 // shared machine lands on both sides of it; the table gives the median of
 // the rounds with their range. With -pids (bench.sh sets it) it also
@@ -56,7 +57,7 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each throughput phase runs")
 	clientsFlag := flag.String("clients", "1,16", "comma-separated numbers of concurrent clients")
 	evaluations := flag.Int("evaluations", 500, "evaluations for the latency percentiles")
-	rounds := flag.Int("rounds", 4, "rounds of phases per client count (MedLedger register, baseline Put, MedLedger access, baseline ReadWrite, rotated each round, so that with 4 or a multiple each phase runs as often in every position); medians are reported")
+	rounds := flag.Int("rounds", 5, "rounds of phases per client count (MedLedger register, baseline Put, MedLedger access, baseline ReadWrite with each footprint, rotated each round, so that with 5 or a multiple each phase runs as often in every position); medians are reported")
 	baseline := flag.String("baseline", "baseline", "name of the baseline chaincode; empty to skip it")
 	pids := flag.String("pids", "", "folder of the network's pid files (network/fabric/work/pids); when set, CPU time per committed transaction is reported by process (Linux)")
 	flag.Parse()
@@ -121,20 +122,27 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 	reg := row{name: "medledger RegisterDocument", short: "RegisterDocument"}
 	acc := row{name: "medledger AccessDocument", short: "AccessDocument"}
 	base := row{name: baseline + " Put (1 key)", short: baseline + " Put"}
-	foot := row{name: baseline + " ReadWrite (AccessDocument's footprint)", short: baseline + " ReadWrite"}
-	var rw *readWrite
+	footAcc := row{name: baseline + " ReadWrite (AccessDocument's footprint)", short: "ReadWrite(Access)"}
+	footReg := row{name: baseline + " ReadWrite (RegisterDocument's footprint)", short: "ReadWrite(Register)"}
+	var rwAcc, rwReg *readWrite
 	if baseline != "" {
 		c, err := connect(ctx, prof, msp, patients[0])
 		if err != nil {
 			return err
 		}
-		var register footprint
-		register, rw, err = newReadWrite(ctx, c, baseline, run, slices.Max(clients))
+		register, access, err := footprints(ctx, c, run)
+		if err == nil {
+			contract := c.Gateway().GetNetwork(c.Channel()).GetContract(baseline)
+			prefix := fmt.Sprintf("bench-%d", run)
+			if rwAcc, err = newReadWrite(contract, access, true, prefix+"-access", slices.Max(clients)); err == nil {
+				rwReg, err = newReadWrite(contract, register, false, prefix+"-register", slices.Max(clients))
+			}
+		}
 		c.Close()
 		if err != nil {
 			return fmt.Errorf("footprints: %w", err)
 		}
-		fmt.Printf("footprints, from their blocks:\n  RegisterDocument: %s\n  AccessDocument:   %s\n", register, rw.fp)
+		fmt.Printf("footprints, from their blocks:\n  RegisterDocument: %s\n  AccessDocument:   %s\n", register, access)
 	}
 	docs := make([][]string, len(clients)) // documents registered per client count, all clients
 	for i, n := range clients {
@@ -142,8 +150,8 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 		puts := make([][]string, n)      // keys the baseline's Put wrote, by client
 		for r := range rounds {
 			// Each round runs the phases in turn, starting one phase later
-			// than the round before (register, baseline Put, access,
-			// baseline ReadWrite; then baseline Put, access, ...), so that
+			// than the round before (register, baseline Put, access, the
+			// two ReadWrites; then baseline Put, access, ...), so that
 			// each runs in every position: a slow stretch of a shared
 			// machine, or work a phase leaves behind (the state database
 			// compacting what the one before wrote), lands on every side of
@@ -184,9 +192,12 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 				return c.CommittedBlock(), err
 			}})
 			if baseline != "" {
-				steps = append(steps, step{&foot, func(c *sdk.Client, client, seq int) (uint64, error) {
+				steps = append(steps, step{&footAcc, func(c *sdk.Client, client, seq int) (uint64, error) {
 					keys := puts[client]
-					return rw.submit(c, baseline, client, keys[seq%len(keys)])
+					return rwAcc.submit(c.Gateway().GetNetwork(c.Channel()).GetContract(baseline), client, keys[seq%len(keys)], "")
+				}}, step{&footReg, func(c *sdk.Client, client, seq int) (uint64, error) {
+					return rwReg.submit(c.Gateway().GetNetwork(c.Channel()).GetContract(baseline), client, "",
+						fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq))
 				}})
 			}
 			for k := range steps {
@@ -203,7 +214,7 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 
 	phases := []row{reg, acc}
 	if baseline != "" {
-		phases = []row{reg, base, acc, foot}
+		phases = []row{reg, base, acc, footAcc, footReg}
 	}
 	title := "committed tx/s"
 	if rounds > 1 {
@@ -232,9 +243,8 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 	}
 	if baseline != "" {
 		// What MedLedger costs against the least a transaction can do; what
-		// AccessDocument's footprint costs by itself; what MedLedger's logic
-		// adds to that footprint.
-		for _, q := range [][2]row{{reg, base}, {acc, base}, {foot, base}, {acc, foot}} {
+		// each footprint costs by itself; what MedLedger's logic adds to it.
+		for _, q := range [][2]row{{reg, base}, {acc, base}, {footReg, base}, {footAcc, base}, {reg, footReg}, {acc, footAcc}} {
 			fmt.Printf("%-52s", q[0].short+" / "+q[1].short+" (same round)")
 			for i := range clients {
 				fmt.Printf(" %20s", summary(ratios(q[0].tps[i], q[1].tps[i]), "%.2f", rounds))
