@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -17,7 +15,6 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/medledger/medledger/chaincode/model"
 	"github.com/medledger/medledger/sdk"
 )
 
@@ -161,12 +158,7 @@ const readKeyBytes = 256
 // them.
 func footprints(ctx context.Context, c *sdk.Client, run int64) (register, access footprint, err error) {
 	id := fmt.Sprintf("bench-%d-footprint", run)
-	sum := sha256.Sum256([]byte(id))
-	doc, err := c.RegisterDocument(ctx, model.RegisterDocumentInput{
-		DocumentID: id, PatientID: patientID(0), Category: model.CategoryLabResult,
-		SHA256: hex.EncodeToString(sum[:]), Size: 1024, MediaType: "application/pdf",
-		StorageRef: "sha256:" + hex.EncodeToString(sum[:]),
-	})
+	doc, err := c.RegisterDocument(ctx, benchDocument(id, 0))
 	if err != nil {
 		return footprint{}, footprint{}, fmt.Errorf("register a document: %w", err)
 	}

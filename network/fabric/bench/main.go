@@ -132,7 +132,7 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 		}
 		register, access, err := footprints(ctx, c, run)
 		if err == nil {
-			contract := c.Gateway().GetNetwork(c.Channel()).GetContract(baseline)
+			contract := contractOf(c, baseline)
 			prefix := fmt.Sprintf("bench-%d", run)
 			if rwAcc, err = newReadWrite(contract, access, true, prefix+"-access", slices.Max(clients)); err == nil {
 				rwReg, err = newReadWrite(contract, register, false, prefix+"-register", slices.Max(clients))
@@ -164,12 +164,7 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 			}
 			steps := []step{{&reg, func(c *sdk.Client, client, seq int) (uint64, error) {
 				id := fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq)
-				sum := sha256.Sum256([]byte(id))
-				_, err := c.RegisterDocument(ctx, model.RegisterDocumentInput{
-					DocumentID: id, PatientID: patientID(client), Category: model.CategoryLabResult,
-					SHA256: hex.EncodeToString(sum[:]), Size: 1024, MediaType: "application/pdf",
-					StorageRef: "sha256:" + hex.EncodeToString(sum[:]),
-				})
+				_, err := c.RegisterDocument(ctx, benchDocument(id, client))
 				if err == nil {
 					perClient[client] = append(perClient[client], id)
 				}
@@ -179,7 +174,7 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 				value := strings.Repeat("v", 256)
 				steps = append(steps, step{&base, func(c *sdk.Client, client, seq int) (uint64, error) {
 					key := fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq)
-					block, err := submit(c.Gateway().GetNetwork(c.Channel()).GetContract(baseline), "Put", key, value)
+					block, err := submit(contractOf(c, baseline), "Put", key, value)
 					if err == nil {
 						puts[client] = append(puts[client], key)
 					}
@@ -194,9 +189,9 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 			if baseline != "" {
 				steps = append(steps, step{&footAcc, func(c *sdk.Client, client, seq int) (uint64, error) {
 					keys := puts[client]
-					return rwAcc.submit(c.Gateway().GetNetwork(c.Channel()).GetContract(baseline), client, keys[seq%len(keys)], "")
+					return rwAcc.submit(contractOf(c, baseline), client, keys[seq%len(keys)], "")
 				}}, step{&footReg, func(c *sdk.Client, client, seq int) (uint64, error) {
-					return rwReg.submit(c.Gateway().GetNetwork(c.Channel()).GetContract(baseline), client, "",
+					return rwReg.submit(contractOf(c, baseline), client, "",
 						fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq))
 				}})
 			}
@@ -275,7 +270,7 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 	}
 	fmt.Printf("%-34s p50 %8s  p99 %8s\n", "medledger CheckAccess", p50, p99)
 	if baseline != "" {
-		contract := c.Gateway().GetNetwork(c.Channel()).GetContract(baseline)
+		contract := contractOf(c, baseline)
 		key := fmt.Sprintf("bench-%d-%d-0-0-0", run, clients[0])
 		p50, p99, err = latency(evaluations, func(int) error {
 			_, err := contract.EvaluateTransaction("Get", key)
@@ -381,6 +376,23 @@ func flatten(in [][]string) []string {
 }
 
 func patientID(client int) string { return "bench-patient-" + patients[client%len(patients)] }
+
+// benchDocument is the document the benchmark registers as id for client's
+// patient; the hash of the id stands in for the contents.
+func benchDocument(id string, client int) model.RegisterDocumentInput {
+	sum := sha256.Sum256([]byte(id))
+	return model.RegisterDocumentInput{
+		DocumentID: id, PatientID: patientID(client), Category: model.CategoryLabResult,
+		SHA256: hex.EncodeToString(sum[:]), Size: 1024, MediaType: "application/pdf",
+		StorageRef: "sha256:" + hex.EncodeToString(sum[:]),
+	}
+}
+
+// contractOf is the chaincode called name on c's channel, for calls that
+// bypass the SDK (the baseline's).
+func contractOf(c *sdk.Client, name string) *client.Contract {
+	return c.Gateway().GetNetwork(c.Channel()).GetContract(name)
+}
 
 func connect(ctx context.Context, prof *sdk.ConnectionProfile, msp, name string) (*sdk.Client, error) {
 	cfg, err := prof.Config(msp, name)
