@@ -18,12 +18,13 @@ import (
 // Every access decision reads a fixed set of keys (the identity binding, the
 // statuses of the organisations of the caller's MSP and the document, all
 // three known from the creator certificate and the input, so read together)
-// plus the grants between the document's patient and the caller, found by
-// one partial-key query on objGrant per grantee (the caller as a user, the
-// caller's organisation): nothing it reads grows with the number of
-// documents, patients, users or other grants on the ledger. Keys known
-// together are read together (GetMultipleStates), because on a peer every
-// read is a round trip to the chaincode process.
+// and, when neither the patient nor the author reads, the grants between the
+// document's patient and the caller: the grant sets of the caller as a user
+// and of the caller's organisation, read together with the patient's
+// grant-set marker. Nothing it reads grows with the number of documents,
+// patients, users or other grants on the ledger. Keys known together are
+// read together (GetMultipleStates), because on a peer every read is a
+// round trip to the chaincode process.
 const (
 	// objConfig [] -> configRecord: whether Bootstrap ran and how many solution
 	// admins are active. Serves Bootstrap (once only) and RemoveSolutionAdmin
@@ -88,6 +89,24 @@ const (
 	// patient and this grantee) and ListGrants (partial key [patientID],
 	// paginated).
 	objGrant = "grant"
+
+	// objGrantsBetween [patientID, granteeType, granteeID] -> grantSet: the
+	// grants between a patient and one grantee that are not revoked, in
+	// grant id order (the order of their objGrant keys), copied from objGrant
+	// and written with it (putGrant, the only writer of grants); no key when
+	// there are none. Serves the access decisions with point reads, the
+	// caller's two sets (as a user, and its organisation's) in one
+	// GetMultipleStates: a partial-key query is a round trip each, and the
+	// peer runs it again at commit to look for phantoms. Revoked grants never
+	// allow anything, so leaving them out decides nothing differently.
+	objGrantsBetween = "grantsBetween"
+
+	// objGrantSets [patientID] -> marker: every grant of the patient is in
+	// objGrantsBetween, so a missing set means no grant. Written when a
+	// patient is registered; on a ledger written before grant sets, with the
+	// patient's first grant written since, which copies all the patient's
+	// grants into their sets. Until then the decisions query objGrant.
+	objGrantSets = "grantSets"
 
 	// objGrantID [grantID] -> the objGrant key of that grant. Serves
 	// RevokeConsent (grant id -> record with two reads) and keeps grant ids

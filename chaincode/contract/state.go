@@ -245,22 +245,66 @@ func getDocument(stub shim.ChaincodeStubInterface, documentID string) (model.Doc
 	return d, nil
 }
 
+// grantSet is the value of an objGrantsBetween key.
+type grantSet struct {
+	Grants []model.Grant `json:"grants"`
+}
+
+// granteesOf are the grantees a grant to c can name: c as a user and, for a
+// doctor, c's organisation, in the order their grants are decided.
+func granteesOf(c access.Caller) []model.Grantee {
+	out := []model.Grantee{{Type: model.GranteeUser, ID: c.UserID}}
+	if c.Role == model.RoleDoctor && c.OrgID != "" {
+		out = append(out, model.Grantee{Type: model.GranteeOrganization, ID: c.OrgID})
+	}
+	return out
+}
+
+func grantSetKey(stub shim.ChaincodeStubInterface, patientID string, g model.Grantee) (string, error) {
+	return compositeKey(stub, objGrantsBetween, patientID, string(g.Type), g.ID)
+}
+
 // grantsBetween loads the grants between patientID and the caller: those made
 // to the caller as a user (consent and emergency) and, for a doctor, those
-// made to the caller's organisation. Two partial-key queries whose results
-// are only these grants, whatever else the ledger holds. They are not
-// paginated, so submit transactions may run them.
+// made to the caller's organisation. Their grant sets and the patient's
+// marker are read in one round trip; only the patient of a ledger written
+// before grant sets, whose grants have not changed since, still needs a
+// partial-key query per grantee. Either way the result is only these
+// grants, whatever else the ledger holds, and queries nothing paginated, so
+// submit transactions may call it.
 func grantsBetween(stub shim.ChaincodeStubInterface, patientID string, c access.Caller) ([]model.Grant, error) {
-	grants, err := grantsTo(stub, patientID, model.GranteeUser, c.UserID)
+	markerKey, err := compositeKey(stub, objGrantSets, patientID)
 	if err != nil {
 		return nil, err
 	}
-	if c.Role == model.RoleDoctor && c.OrgID != "" {
-		orgGrants, err := grantsTo(stub, patientID, model.GranteeOrganization, c.OrgID)
+	grantees := granteesOf(c)
+	keys := []string{markerKey}
+	for _, g := range grantees {
+		k, err := grantSetKey(stub, patientID, g)
 		if err != nil {
 			return nil, err
 		}
-		grants = append(grants, orgGrants...)
+		keys = append(keys, k)
+	}
+	vals, err := readStates(stub, nil, keys...)
+	if err != nil {
+		return nil, err
+	}
+	var grants []model.Grant
+	for i, g := range grantees {
+		if len(vals[markerKey]) == 0 {
+			found, err := grantsTo(stub, patientID, g.Type, g.ID)
+			if err != nil {
+				return nil, err
+			}
+			grants = append(grants, found...)
+			continue
+		}
+		var set grantSet
+		if _, err := decodeIfFound(vals[keys[i+1]], &set); err != nil {
+			return nil, err
+		}
+		grants = append(grants, set.Grants...)
 	}
 	return grants, nil
 }

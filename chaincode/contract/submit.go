@@ -1,6 +1,10 @@
 package contract
 
 import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -651,6 +655,12 @@ func bindUser(stub shim.ChaincodeStubInterface, u model.User) error {
 	if u.OrgID == "" {
 		return putMarker(stub, objSolutionAdmin, u.ID)
 	}
+	if u.Role == model.RolePatient {
+		// A new patient has no grants: every one will go into a grant set.
+		if err := putMarker(stub, objGrantSets, u.ID); err != nil {
+			return err
+		}
+	}
 	return putMarker(stub, objUserByOrg, u.OrgID, u.ID)
 }
 
@@ -747,14 +757,17 @@ func checkGrantee(stub shim.ChaincodeStubInterface, g model.Grantee, patientID s
 	return nil
 }
 
-// putGrant writes a grant; a new grant also gets its id index and its
-// grantee index.
+// putGrant writes a grant and its grant set; a new grant also gets its id
+// index and its grantee index.
 func putGrant(stub shim.ChaincodeStubInterface, g model.Grant, isNew bool) error {
 	k, err := compositeKey(stub, objGrant, g.PatientID, string(g.Grantee.Type), g.Grantee.ID, g.ID)
 	if err != nil {
 		return err
 	}
-	if err := putRecord(stub, g, objGrant, g.PatientID, string(g.Grantee.Type), g.Grantee.ID, g.ID); err != nil {
+	if err := putJSON(stub, k, g); err != nil {
+		return err
+	}
+	if err := putGrantSets(stub, g); err != nil {
 		return err
 	}
 	if !isNew {
@@ -764,6 +777,101 @@ func putGrant(stub shim.ChaincodeStubInterface, g model.Grant, isNew bool) error
 		return err
 	}
 	return putMarker(stub, objGrantByGrantee, string(g.Grantee.Type), g.Grantee.ID, g.PatientID, g.ID)
+}
+
+// putGrantSets puts g, new or changed, into the set between its patient and
+// its grantee (or takes it out, once revoked). When the patient has no
+// grant-set marker yet (a ledger written before grant sets), it first copies
+// every grant of the patient into their sets and writes the marker, so
+// that from this transaction on the sets are the whole truth.
+func putGrantSets(stub shim.ChaincodeStubInterface, g model.Grant) error {
+	markerKey, err := compositeKey(stub, objGrantSets, g.PatientID)
+	if err != nil {
+		return err
+	}
+	setKey, err := grantSetKey(stub, g.PatientID, g.Grantee)
+	if err != nil {
+		return err
+	}
+	vals, err := readStates(stub, nil, markerKey, setKey)
+	if err != nil {
+		return err
+	}
+	sets := map[string]*grantSet{}
+	if len(vals[markerKey]) == 0 {
+		if sets, err = patientGrantSets(stub, g.PatientID); err != nil {
+			return err
+		}
+		if err := stub.PutState(markerKey, []byte{0}); err != nil {
+			return model.Errorf(model.CodeInternal, "write state: %v", err)
+		}
+	} else {
+		var set grantSet
+		if _, err := decodeIfFound(vals[setKey], &set); err != nil {
+			return err
+		}
+		sets[setKey] = &set
+	}
+	if sets[setKey] == nil {
+		sets[setKey] = &grantSet{}
+	}
+	set := sets[setKey]
+	set.Grants = slices.DeleteFunc(set.Grants, func(x model.Grant) bool { return x.ID == g.ID })
+	if !g.Revoked {
+		at, _ := slices.BinarySearchFunc(set.Grants, g.ID, func(x model.Grant, id string) int { return strings.Compare(x.ID, id) })
+		set.Grants = slices.Insert(set.Grants, at, g)
+	}
+	// Sorted, so that no map order reaches the ledger. An emptied set is
+	// deleted; a set that was never written (a copy holding only revoked
+	// grants) is not.
+	for _, key := range slices.Sorted(maps.Keys(sets)) {
+		if len(sets[key].Grants) == 0 {
+			if len(vals[key]) != 0 {
+				if err := stub.DelState(key); err != nil {
+					return model.Errorf(model.CodeInternal, "write state: %v", err)
+				}
+			}
+			continue
+		}
+		if err := putJSON(stub, key, sets[key]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// patientGrantSets reads every grant of patientID (a partial-key query: it
+// runs in submit transactions only, once per patient) into grant sets by
+// set key, revoked grants left out. The query returns them in key order,
+// which is grant id order within each set.
+func patientGrantSets(stub shim.ChaincodeStubInterface, patientID string) (map[string]*grantSet, error) {
+	it, err := stub.GetStateByPartialCompositeKey(objGrant, []string{patientID})
+	if err != nil {
+		return nil, model.Errorf(model.CodeInternal, "query grants: %v", err)
+	}
+	defer closeUnlessExhausted(it)
+	sets := map[string]*grantSet{}
+	for it.HasNext() {
+		kv, err := it.Next()
+		if err != nil {
+			return nil, model.Errorf(model.CodeInternal, "query grants: %v", err)
+		}
+		var g model.Grant
+		if err := json.Unmarshal(kv.GetValue(), &g); err != nil {
+			return nil, model.Errorf(model.CodeInternal, "decode grant %s: %v", kv.GetKey(), err)
+		}
+		key, err := grantSetKey(stub, patientID, g.Grantee)
+		if err != nil {
+			return nil, err
+		}
+		if sets[key] == nil {
+			sets[key] = &grantSet{}
+		}
+		if !g.Revoked {
+			sets[key].Grants = append(sets[key].Grants, g)
+		}
+	}
+	return sets, nil
 }
 
 // putStorageRef writes the garbage collector's index entry for version v of
