@@ -153,29 +153,37 @@ type readWrite struct {
 // user record, document), the baseline's Put writes 256.
 const readKeyBytes = 256
 
-// footprints measures the footprints of one RegisterDocument and one
-// AccessDocument by the client, a patient, from the blocks that committed
-// them.
-func footprints(ctx context.Context, c *sdk.Client, run int64) (register, access footprint, err error) {
+// footprints measures, from the blocks that committed them, the footprints
+// of one RegisterDocument and one AccessDocument by patient, the patient
+// of client 0, and of one AccessDocument of the same document by doctor, who
+// holds that patient's consent.
+func footprints(ctx context.Context, patient, doctor *sdk.Client, run int64) (register, access, doctorAccess footprint, err error) {
 	id := fmt.Sprintf("bench-%d-footprint", run)
-	doc, err := c.RegisterDocument(ctx, benchDocument(id, 0))
+	doc, err := patient.RegisterDocument(ctx, benchDocument(id, 0))
 	if err != nil {
-		return footprint{}, footprint{}, fmt.Errorf("register a document: %w", err)
+		return footprint{}, footprint{}, footprint{}, fmt.Errorf("register a document: %w", err)
 	}
 	if len(doc.Versions) == 0 {
-		return footprint{}, footprint{}, fmt.Errorf("RegisterDocument returned document %s without its version", doc.ID)
+		return footprint{}, footprint{}, footprint{}, fmt.Errorf("RegisterDocument returned document %s without its version", doc.ID)
 	}
-	if register, err = committedFootprint(ctx, c, doc.Versions[0].TxID); err != nil {
-		return footprint{}, footprint{}, err
+	if register, err = committedFootprint(ctx, patient, doc.Versions[0].TxID); err != nil {
+		return footprint{}, footprint{}, footprint{}, err
 	}
-	res, err := c.AccessDocument(ctx, id, 0)
+	res, err := patient.AccessDocument(ctx, id, 0)
 	if err != nil {
-		return footprint{}, footprint{}, fmt.Errorf("access it: %w", err)
+		return footprint{}, footprint{}, footprint{}, fmt.Errorf("access it: %w", err)
 	}
-	if access, err = committedFootprint(ctx, c, res.Audit.TxID); err != nil {
-		return footprint{}, footprint{}, err
+	if access, err = committedFootprint(ctx, patient, res.Audit.TxID); err != nil {
+		return footprint{}, footprint{}, footprint{}, err
 	}
-	return register, access, nil
+	res, err = doctor.AccessDocument(ctx, id, 0)
+	if err != nil {
+		return footprint{}, footprint{}, footprint{}, fmt.Errorf("access it as the doctor: %w", err)
+	}
+	if doctorAccess, err = committedFootprint(ctx, doctor, res.Audit.TxID); err != nil {
+		return footprint{}, footprint{}, footprint{}, err
+	}
+	return register, access, doctorAccess, nil
 }
 
 // newReadWrite prepares ReadWrite with footprint fp for up to clients

@@ -6,28 +6,40 @@
 // chaincode (test/baseline: Put writes one key per transaction), with
 // MedLedger's throughput as a fraction of the baseline's.
 //
+// AccessDocument is measured twice: a patient reading their own document,
+// the cheapest path (no grant is looked at), and a doctor of another
+// hospital reading it on the patient's consent, the main clinical flow,
+// which also queries the grants between the patient and the doctor and the
+// doctor's organisation (two range queries). "Access(doctor) /
+// AccessDocument" is what the consent check costs.
+//
 // It also runs the baseline's ReadWrite with the footprints of a committed
 // AccessDocument and RegisterDocument, taken from their blocks (keys read,
 // values written, event and result, by size): "ReadWrite / Put" is what a
 // footprint costs on Fabric whatever the chaincode, "AccessDocument /
-// ReadWrite" what MedLedger's own logic adds to it.
+// ReadWrite" what MedLedger's own logic adds to it. The doctor's read has
+// its footprint printed too, but no ReadWrite phase: ReadWrite makes point
+// reads only, not range queries.
 //
-// Throughput is measured in rounds of five phases (MedLedger
-// RegisterDocument, baseline Put, MedLedger AccessDocument, baseline
-// ReadWrite with AccessDocument's and with RegisterDocument's footprint,
-// each round starting one phase later than the one before), and
-// each ratio compares phases of the same round, so that a slow stretch of a
-// shared machine lands on both sides of it; the table gives the median of
-// the rounds with their range. With -pids (bench.sh sets it) it also
-// reports, on Linux, the CPU time per committed transaction of each of the
-// network's processes and of the clients, read from /proc: on a machine the
-// benchmark saturates, that is what throughput follows, and it is steadier.
-// It is a benchmark, not a test: it prints figures and fails only when the
-// network cannot be set up or used.
+// Throughput is measured in rounds of six phases (MedLedger
+// RegisterDocument, baseline Put, MedLedger AccessDocument by the patient
+// and by the doctor, baseline ReadWrite with AccessDocument's and with
+// RegisterDocument's footprint, each round starting one phase later than
+// the one before), and each ratio compares phases of the same round, so
+// that a slow stretch of a shared machine lands on both sides of it; the
+// table gives the median of the rounds with their range. With -pids
+// (bench.sh sets it) it also reports, on Linux, the CPU time per committed
+// transaction of each of the network's processes and of the clients, read
+// from /proc: on a machine the benchmark saturates, that is what throughput
+// follows, and it is steadier. It is a benchmark, not a test: it prints
+// figures and fails only when the network cannot be set up or used.
 //
-// It needs a network where MedLedger is not bootstrapped yet, or was
-// bootstrapped by an earlier run of this command: it binds Org1's admin as
-// solution admin, user1 as the hospital's admin, user2 to user5 as patients.
+// It needs a network of two organisations where MedLedger is not
+// bootstrapped yet, or was bootstrapped by an earlier run of this command:
+// it binds the first organisation's admin as solution admin, its user1 as
+// the admin of a hospital and its user2 to user5 as patients; the second
+// organisation's user1 as the admin of a second hospital and its user2 to
+// user5 as doctors, each patient consenting to the doctor of the same name.
 package main
 
 import (
@@ -48,6 +60,7 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
+	"github.com/medledger/medledger/chaincode/access"
 	"github.com/medledger/medledger/chaincode/model"
 	"github.com/medledger/medledger/sdk"
 )
@@ -57,7 +70,7 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each throughput phase runs")
 	clientsFlag := flag.String("clients", "1,16", "comma-separated numbers of concurrent clients")
 	evaluations := flag.Int("evaluations", 500, "evaluations for the latency percentiles")
-	rounds := flag.Int("rounds", 5, "rounds of phases per client count (MedLedger register, baseline Put, MedLedger access, baseline ReadWrite with each footprint, rotated each round, so that with 5 or a multiple each phase runs as often in every position); medians are reported")
+	rounds := flag.Int("rounds", 6, "rounds of phases per client count (MedLedger register, baseline Put, MedLedger access by the patient and by a doctor on consent, baseline ReadWrite with each footprint, rotated each round, so that with 6 or a multiple each phase runs as often in every position); medians are reported")
 	baseline := flag.String("baseline", "baseline", "name of the baseline chaincode; empty to skip it")
 	pids := flag.String("pids", "", "folder of the network's pid files (network/fabric/work/pids); when set, CPU time per committed transaction is reported by process (Linux)")
 	flag.Parse()
@@ -103,46 +116,57 @@ func parseClients(s string) ([]int, error) {
 	return out, nil
 }
 
-// patients are the identities (of the first organisation) registered as
-// patients; each client acts as one of them, round robin.
+// patients are the names of the identities the benchmark acts as, in both
+// organisations: the first organisation's are patients, the second's are
+// doctors, and each patient consents to the doctor of the same name. Each
+// client acts as one of them, round robin.
 var patients = []string{"user2", "user3", "user4", "user5"}
+
+// Prefixes of the user ids setup gives the identities named in patients.
+const (
+	patientPrefix = "bench-patient-"
+	doctorPrefix  = "bench-doctor-"
+)
+
+// actor names the identity (organisation and name in the connection file)
+// that client acts as in a phase.
+type actor func(client int) (msp, name string)
 
 func run(ctx context.Context, path string, clients []int, d time.Duration, rounds, evaluations int, baseline string, cpu *cpuMeter) error {
 	prof, err := sdk.LoadConnectionProfile(path)
 	if err != nil {
 		return err
 	}
-	msp := prof.MSPIDs()[0]
-	if err := setup(ctx, prof, msp); err != nil {
+	msps := prof.MSPIDs()
+	if len(msps) < 2 {
+		return fmt.Errorf("%s names %d organisation(s): the doctors need a second one", path, len(msps))
+	}
+	msp := msps[0]
+	if err := setup(ctx, prof); err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
+	// prof.Config connects each identity through its own organisation's
+	// gateway peer, the endpoint the connection file gives the
+	// organisation: network/fabric writes peer0.org2's for the second, so
+	// the doctors' gateway is peer0.org2 (peer2 in the CPU table) and the
+	// patients' peer0.org1 (peer1). With the AND endorsement policy both
+	// peers endorse every transaction either way; what moves to peer2 in
+	// the doctor phase is the gateway's own work (collecting endorsements,
+	// submitting to the orderer, reporting the commit).
+	patientAs := func(client int) (string, string) { return msp, patients[client%len(patients)] }
+	doctorAs := func(client int) (string, string) { return msps[1], patients[client%len(patients)] }
 	fmt.Printf("bench: %s, %s per phase, %d round(s), clients %v\n", path, d, rounds, clients)
 
 	run := time.Now().UnixNano()
 	reg := row{name: "medledger RegisterDocument", short: "RegisterDocument"}
 	acc := row{name: "medledger AccessDocument", short: "AccessDocument"}
+	docAcc := row{name: "medledger AccessDocument (doctor, on consent)", short: "Access(doctor)"}
 	base := row{name: baseline + " Put (1 key)", short: baseline + " Put"}
 	footAcc := row{name: baseline + " ReadWrite (AccessDocument's footprint)", short: "ReadWrite(Access)"}
 	footReg := row{name: baseline + " ReadWrite (RegisterDocument's footprint)", short: "ReadWrite(Register)"}
-	var rwAcc, rwReg *readWrite
-	if baseline != "" {
-		c, err := connect(ctx, prof, msp, patients[0])
-		if err != nil {
-			return err
-		}
-		register, access, err := footprints(ctx, c, run)
-		if err == nil {
-			contract := contractOf(c, baseline)
-			prefix := fmt.Sprintf("bench-%d", run)
-			if rwAcc, err = newReadWrite(contract, access, true, prefix+"-access", slices.Max(clients)); err == nil {
-				rwReg, err = newReadWrite(contract, register, false, prefix+"-register", slices.Max(clients))
-			}
-		}
-		c.Close()
-		if err != nil {
-			return fmt.Errorf("footprints: %w", err)
-		}
-		fmt.Printf("footprints, from their blocks:\n  RegisterDocument: %s\n  AccessDocument:   %s\n", register, access)
+	rwAcc, rwReg, err := measureFootprints(ctx, prof, run, baseline, slices.Max(clients))
+	if err != nil {
+		return fmt.Errorf("footprints: %w", err)
 	}
 	docs := make([][]string, len(clients)) // documents registered per client count, all clients
 	for i, n := range clients {
@@ -151,18 +175,27 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 		for r := range rounds {
 			// Each round runs the phases in turn, starting one phase later
 			// than the round before (register, baseline Put, access, the
-			// two ReadWrites; then baseline Put, access, ...), so that
-			// each runs in every position: a slow stretch of a shared
-			// machine, or work a phase leaves behind (the state database
-			// compacting what the one before wrote), lands on every side of
-			// the comparison. The first round registers first and puts
-			// second, so that there are documents to access and values for
-			// ReadWrite to read.
+			// doctor's access, the two ReadWrites; then baseline Put,
+			// access, ...), so that each runs in every position: a slow
+			// stretch of a shared machine, or work a phase leaves behind
+			// (the state database compacting what the one before wrote),
+			// lands on every side of the comparison. The first round
+			// registers first and puts second, so that there are documents
+			// to access and values for ReadWrite to read.
 			type step struct {
 				into *row
+				as   actor
 				tx   txFunc
 			}
-			steps := []step{{&reg, func(c *sdk.Client, client, seq int) (uint64, error) {
+			// Both reads take the documents registered for the client's
+			// patient, which the patient owns and the doctor of the same
+			// name holds consent for.
+			read := func(c *sdk.Client, client, seq int) (uint64, error) {
+				own := perClient[client]
+				_, err := c.AccessDocument(ctx, own[seq%len(own)], 0)
+				return c.CommittedBlock(), err
+			}
+			steps := []step{{&reg, patientAs, func(c *sdk.Client, client, seq int) (uint64, error) {
 				id := fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq)
 				_, err := c.RegisterDocument(ctx, benchDocument(id, client))
 				if err == nil {
@@ -172,7 +205,7 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 			}}}
 			if baseline != "" {
 				value := strings.Repeat("v", 256)
-				steps = append(steps, step{&base, func(c *sdk.Client, client, seq int) (uint64, error) {
+				steps = append(steps, step{&base, patientAs, func(c *sdk.Client, client, seq int) (uint64, error) {
 					key := fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq)
 					block, err := submit(contractOf(c, baseline), "Put", key, value)
 					if err == nil {
@@ -181,23 +214,19 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 					return block, err
 				}})
 			}
-			steps = append(steps, step{&acc, func(c *sdk.Client, client, seq int) (uint64, error) {
-				own := perClient[client]
-				_, err := c.AccessDocument(ctx, own[seq%len(own)], 0)
-				return c.CommittedBlock(), err
-			}})
+			steps = append(steps, step{&acc, patientAs, read}, step{&docAcc, doctorAs, read})
 			if baseline != "" {
-				steps = append(steps, step{&footAcc, func(c *sdk.Client, client, seq int) (uint64, error) {
+				steps = append(steps, step{&footAcc, patientAs, func(c *sdk.Client, client, seq int) (uint64, error) {
 					keys := puts[client]
 					return rwAcc.submit(contractOf(c, baseline), client, keys[seq%len(keys)], "")
-				}}, step{&footReg, func(c *sdk.Client, client, seq int) (uint64, error) {
+				}}, step{&footReg, patientAs, func(c *sdk.Client, client, seq int) (uint64, error) {
 					return rwReg.submit(contractOf(c, baseline), client, "",
 						fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq))
 				}})
 			}
 			for k := range steps {
 				st := steps[(r+k)%len(steps)]
-				ph, err := throughput(ctx, prof, msp, cpu, n, d, st.tx)
+				ph, err := throughput(ctx, prof, st.as, cpu, n, d, st.tx)
 				if err != nil {
 					return fmt.Errorf("%s with %d clients: %w", st.into.short, n, err)
 				}
@@ -207,9 +236,9 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 		docs[i] = flatten(perClient)
 	}
 
-	phases := []row{reg, acc}
+	phases := []row{reg, acc, docAcc}
 	if baseline != "" {
-		phases = []row{reg, base, acc, footAcc, footReg}
+		phases = []row{reg, base, acc, docAcc, footAcc, footReg}
 	}
 	title := "committed tx/s"
 	if rounds > 1 {
@@ -236,16 +265,20 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 		}
 		fmt.Println()
 	}
+	// What MedLedger costs against the least a transaction can do; what
+	// each footprint costs by itself; what MedLedger's logic adds to it;
+	// what the consent check adds to a read.
+	var pairs [][2]row
 	if baseline != "" {
-		// What MedLedger costs against the least a transaction can do; what
-		// each footprint costs by itself; what MedLedger's logic adds to it.
-		for _, q := range [][2]row{{reg, base}, {acc, base}, {footReg, base}, {footAcc, base}, {reg, footReg}, {acc, footAcc}} {
-			fmt.Printf("%-52s", q[0].short+" / "+q[1].short+" (same round)")
-			for i := range clients {
-				fmt.Printf(" %20s", summary(ratios(q[0].tps[i], q[1].tps[i]), "%.2f", rounds))
-			}
-			fmt.Println()
+		pairs = [][2]row{{reg, base}, {acc, base}, {docAcc, base}, {footReg, base}, {footAcc, base}, {reg, footReg}, {acc, footAcc}}
+	}
+	pairs = append(pairs, [2]row{docAcc, acc})
+	for _, q := range pairs {
+		fmt.Printf("%-52s", q[0].short+" / "+q[1].short+" (same round)")
+		for i := range clients {
+			fmt.Printf(" %20s", summary(ratios(q[0].tps[i], q[1].tps[i]), "%.2f", rounds))
 		}
+		fmt.Println()
 	}
 
 	if cpu != nil {
@@ -282,6 +315,43 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 		fmt.Printf("%-34s p50 %8s  p99 %8s\n", baseline+" Get", p50, p99)
 	}
 	return nil
+}
+
+// measureFootprints prints the footprints of a committed RegisterDocument,
+// AccessDocument and doctor's AccessDocument and, with a baseline, prepares
+// its ReadWrite with the first two for up to clients clients.
+func measureFootprints(ctx context.Context, prof *sdk.ConnectionProfile, run int64, baseline string, clients int) (rwAcc, rwReg *readWrite, err error) {
+	msps := prof.MSPIDs()
+	patient, err := connect(ctx, prof, msps[0], patients[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	defer patient.Close()
+	doctor, err := connect(ctx, prof, msps[1], patients[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	defer doctor.Close()
+	register, read, doctorRead, err := footprints(ctx, patient, doctor, run)
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Printf("footprints, from their blocks:\n")
+	fmt.Printf("  %-25s %s\n", "RegisterDocument:", register)
+	fmt.Printf("  %-25s %s\n", "AccessDocument:", read)
+	fmt.Printf("  %-25s %s\n", "AccessDocument (doctor):", doctorRead)
+	if baseline == "" {
+		return nil, nil, nil
+	}
+	contract := contractOf(patient, baseline)
+	prefix := fmt.Sprintf("bench-%d", run)
+	if rwAcc, err = newReadWrite(contract, read, true, prefix+"-access", clients); err != nil {
+		return nil, nil, err
+	}
+	if rwReg, err = newReadWrite(contract, register, false, prefix+"-register", clients); err != nil {
+		return nil, nil, err
+	}
+	return rwAcc, rwReg, nil
 }
 
 // row is one line of the throughput table: per client count, the tx/s of
@@ -375,7 +445,7 @@ func flatten(in [][]string) []string {
 	return out
 }
 
-func patientID(client int) string { return "bench-patient-" + patients[client%len(patients)] }
+func patientID(client int) string { return patientPrefix + patients[client%len(patients)] }
 
 // benchDocument is the document the benchmark registers as id for client's
 // patient; the hash of the id stands in for the contents.
@@ -402,46 +472,164 @@ func connect(ctx context.Context, prof *sdk.ConnectionProfile, msp, name string)
 	return sdk.Connect(ctx, cfg)
 }
 
-// setup binds the identities the benchmark acts as, unless an earlier run did.
-func setup(ctx context.Context, prof *sdk.ConnectionProfile, msp string) error {
-	admin, err := connect(ctx, prof, msp, "admin")
+// setup binds the identities the benchmark acts as and makes the patients'
+// consents, unless an earlier run did. It checks each piece before making
+// it (a read, no transaction), so a second run submits nothing and a run
+// interrupted midway is completed by the next. An identity bound to another
+// user than setup's is an error: the network was set up by something else.
+func setup(ctx context.Context, prof *sdk.ConnectionProfile) error {
+	msps := prof.MSPIDs()
+	admin, err := connect(ctx, prof, msps[0], "admin")
 	if err != nil {
 		return err
 	}
 	defer admin.Close()
-	if _, err := admin.WhoAmI(ctx); err != nil {
-		if _, err := admin.Bootstrap(ctx, "bench-solution-admin"); err != nil {
+	const adminID = "bench-solution-admin"
+	bound, err := boundAs(ctx, admin, adminID)
+	if err != nil {
+		return fmt.Errorf("%s admin: %w", msps[0], err)
+	}
+	if !bound {
+		if _, err := admin.Bootstrap(ctx, adminID); err != nil {
 			return fmt.Errorf("bootstrap (the network must be fresh, or set up by an earlier bench run): %w", err)
 		}
 	}
+	hospitals := []hospital{
+		{org: model.CreateOrganizationInput{ID: "bench-hospital", Name: "Bench Hospital", MSPID: msps[0]}, adminID: "bench-org-admin", role: model.RolePatient, prefix: patientPrefix},
+		{org: model.CreateOrganizationInput{ID: "bench-hospital-2", Name: "Bench Hospital 2", MSPID: msps[1]}, adminID: "bench-org-admin-2", role: model.RoleDoctor, prefix: doctorPrefix},
+	}
+	for _, h := range hospitals {
+		if err := setupHospital(ctx, prof, admin, h); err != nil {
+			return fmt.Errorf("%s: %w", h.org.ID, err)
+		}
+	}
+	for _, p := range patients {
+		if err := consentOnce(ctx, prof, msps[0], p, doctorPrefix+p); err != nil {
+			return fmt.Errorf("consent of %s%s to %s%s: %w", patientPrefix, p, doctorPrefix, p, err)
+		}
+	}
+	return nil
+}
+
+// hospital is an organisation setup creates: its MSP's user1 is its admin,
+// the identities named in patients are its users, with role.
+type hospital struct {
+	org     model.CreateOrganizationInput
+	adminID string
+	role    model.Role
+	prefix  string // of its users' ids, before the identity's name
+}
+
+// setupHospital creates h, binds its admin and registers its users, each
+// unless it is there already.
+func setupHospital(ctx context.Context, prof *sdk.ConnectionProfile, admin *sdk.Client, h hospital) error {
+	msp := h.org.MSPID
 	orgAdmin, err := connect(ctx, prof, msp, "user1")
 	if err != nil {
 		return err
 	}
 	defer orgAdmin.Close()
-	if _, err := orgAdmin.WhoAmI(ctx); err == nil {
-		return nil // an earlier run set everything up
-	}
-	if _, err := admin.CreateOrganization(ctx, model.CreateOrganizationInput{ID: "bench-hospital", Name: "Bench Hospital", MSPID: msp}); err != nil {
-		return err
-	}
-	enr, err := prof.Enrollment(msp, "user1")
+	bound, err := boundAs(ctx, orgAdmin, h.adminID)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s user1: %w", msp, err)
 	}
-	if _, err := admin.AssignOrgAdmin(ctx, model.OrgAdminInput{UserID: "bench-org-admin", OrgID: "bench-hospital", CertificatePEM: enr.CertificatePEM}); err != nil {
-		return err
-	}
-	for _, p := range patients {
-		enr, err := prof.Enrollment(msp, p)
+	if !bound {
+		org, err := admin.GetOrganization(ctx, h.org.ID)
+		switch {
+		case errors.Is(err, sdk.ErrNotFound):
+			if _, err := admin.CreateOrganization(ctx, h.org); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case org.MSPID != msp:
+			return fmt.Errorf("the organisation exists with MSP %s, not %s", org.MSPID, msp)
+		}
+		enr, err := prof.Enrollment(msp, "user1")
 		if err != nil {
 			return err
 		}
-		if _, err := orgAdmin.RegisterUser(ctx, model.RegisterUserInput{UserID: "bench-patient-" + p, Role: model.RolePatient, CertificatePEM: enr.CertificatePEM}); err != nil {
+		if _, err := admin.AssignOrgAdmin(ctx, model.OrgAdminInput{UserID: h.adminID, OrgID: h.org.ID, CertificatePEM: enr.CertificatePEM}); err != nil {
+			return err
+		}
+	}
+	for _, name := range patients {
+		c, err := connect(ctx, prof, msp, name)
+		if err != nil {
+			return err
+		}
+		bound, err := boundAs(ctx, c, h.prefix+name)
+		c.Close()
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", msp, name, err)
+		}
+		if bound {
+			continue
+		}
+		enr, err := prof.Enrollment(msp, name)
+		if err != nil {
+			return err
+		}
+		if _, err := orgAdmin.RegisterUser(ctx, model.RegisterUserInput{UserID: h.prefix + name, Role: h.role, CertificatePEM: enr.CertificatePEM}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// boundAs reports whether c's identity is bound to user userID; false when
+// it is bound to no one.
+func boundAs(ctx context.Context, c *sdk.Client, userID string) (bool, error) {
+	u, err := c.WhoAmI(ctx)
+	switch {
+	case errors.Is(err, sdk.ErrForbidden): // bound to no one (or removed: binding it again will say so)
+		return false, nil
+	case err != nil:
+		return false, err
+	case u.ID != userID:
+		return false, fmt.Errorf("bound to user %s, not %s: the network was set up by something else than this command", u.ID, userID)
+	}
+	return true, nil
+}
+
+// consentOnce makes the patient identity name of msp consent to doctorID
+// reading all the patient's documents, for treatment, from now on with no
+// end, unless the patient has given such a consent already.
+func consentOnce(ctx context.Context, prof *sdk.ConnectionProfile, msp, name, doctorID string) error {
+	c, err := connect(ctx, prof, msp, name)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	now := time.Now()
+	pages := c.GrantPages(model.MaxPageSize)
+	for pages.HasMorePages() {
+		grants, err := pages.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc(grants, func(g model.Grant) bool { return lastingReadConsent(g, doctorID, now) }) {
+			return nil
+		}
+	}
+	// No ValidFrom: the grant is in force from the transaction that records
+	// it, and every read of the benchmark comes after.
+	_, err = c.GrantConsent(ctx, model.GrantConsentInput{
+		Grantee: model.Grantee{Type: model.GranteeUser, ID: doctorID},
+		Scope:   model.Scope{Type: model.ScopeAll},
+		Actions: []model.Action{model.ActionRead},
+		Purpose: model.PurposeTreatment,
+	})
+	return err
+}
+
+// lastingReadConsent reports whether g is what the doctor phase relies on:
+// a consent to doctorID as a user, in force at now and with no end, to read
+// every document of the patient.
+func lastingReadConsent(g model.Grant, doctorID string, now time.Time) bool {
+	return g.Kind == model.GrantConsent && g.Grantee == model.Grantee{Type: model.GranteeUser, ID: doctorID} &&
+		g.Scope.Type == model.ScopeAll && slices.Contains(g.Actions, model.ActionRead) &&
+		access.GrantActive(g, now) && g.ValidUntil.IsZero()
 }
 
 // phase is what one throughput phase measured: committed transactions per
@@ -474,14 +662,16 @@ func submit(contract *client.Contract, name string, args ...string) (uint64, err
 	return status.BlockNumber, nil
 }
 
-// throughput runs n clients, each with its own connection, calling tx in a
-// loop for d, and returns committed transactions per second, with the CPU
-// time per committed transaction of each process cpu knows (cpu may be
-// nil). The first failure stops the phase and is returned.
-func throughput(ctx context.Context, prof *sdk.ConnectionProfile, msp string, cpu *cpuMeter, n int, d time.Duration, tx txFunc) (phase, error) {
+// throughput runs n clients, client i with its own connection as the
+// identity as(i), calling tx in a loop for d, and returns committed
+// transactions per second, with the CPU time per committed transaction of
+// each process cpu knows (cpu may be nil). The first failure stops the
+// phase and is returned.
+func throughput(ctx context.Context, prof *sdk.ConnectionProfile, as actor, cpu *cpuMeter, n int, d time.Duration, tx txFunc) (phase, error) {
 	conns := make([]*sdk.Client, n)
 	for i := range conns {
-		c, err := connect(ctx, prof, msp, patients[i%len(patients)])
+		msp, name := as(i)
+		c, err := connect(ctx, prof, msp, name)
 		if err != nil {
 			return phase{}, err
 		}

@@ -2,8 +2,11 @@ package main
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/medledger/medledger/chaincode/model"
 )
 
 func TestSummaryGivesTheMedianOfTheRoundsWithTheirRange(t *testing.T) {
@@ -48,4 +51,46 @@ func TestBlockSpanCountsTheBlocksFromTheFirstToTheLastSeen(t *testing.T) {
 	all.join(b)
 	require.Equal(t, uint64(3), a.count())
 	require.Equal(t, uint64(6), all.count(), "blocks 10 to 15")
+}
+
+func TestSetupTakesOnlyALastingConsentToReadEveryDocumentAsTheDoctorsConsent(t *testing.T) {
+	now := time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC)
+	consent := func(change func(*model.Grant)) model.Grant {
+		g := model.Grant{
+			ID: "g", Kind: model.GrantConsent, PatientID: "bench-patient-user2",
+			Grantee: model.Grantee{Type: model.GranteeUser, ID: "bench-doctor-user2"},
+			Scope:   model.Scope{Type: model.ScopeAll}, Actions: []model.Action{model.ActionRead},
+			Purpose: model.PurposeTreatment, ValidFrom: now.Add(-time.Minute),
+		}
+		if change != nil {
+			change(&g)
+		}
+		return g
+	}
+	tests := []struct {
+		name  string
+		grant model.Grant
+		want  bool
+	}{
+		{"what setup grants", consent(nil), true},
+		{"reading and writing", consent(func(g *model.Grant) { g.Actions = []model.Action{model.ActionWrite, model.ActionRead} }), true},
+		{"in force from now", consent(func(g *model.Grant) { g.ValidFrom = now }), true},
+		{"to another doctor", consent(func(g *model.Grant) { g.Grantee.ID = "bench-doctor-user3" }), false},
+		{"to the doctor's hospital", consent(func(g *model.Grant) {
+			g.Grantee = model.Grantee{Type: model.GranteeOrganization, ID: "bench-hospital-2"}
+		}), false},
+		{"revoked", consent(func(g *model.Grant) { g.Revoked, g.RevokedAt = true, now.Add(-time.Second) }), false},
+		{"not yet in force", consent(func(g *model.Grant) { g.ValidFrom = now.Add(time.Second) }), false},
+		{"ending, even later", consent(func(g *model.Grant) { g.ValidUntil = now.Add(time.Hour) }), false},
+		{"writing only", consent(func(g *model.Grant) { g.Actions = []model.Action{model.ActionWrite} }), false},
+		{"some categories", consent(func(g *model.Grant) {
+			g.Scope = model.Scope{Type: model.ScopeCategories, Categories: []model.Category{model.CategoryLabResult}}
+		}), false},
+		{"emergency access", consent(func(g *model.Grant) { g.Kind = model.GrantEmergency }), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, lastingReadConsent(tc.grant, "bench-doctor-user2", now))
+		})
+	}
 }
