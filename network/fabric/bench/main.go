@@ -9,17 +9,19 @@
 // AccessDocument is measured twice: a patient reading their own document,
 // the cheapest path (no grant is looked at), and a doctor of another
 // hospital reading it on the patient's consent, the main clinical flow,
-// which also queries the grants between the patient and the doctor and the
-// doctor's organisation (two range queries). "Access(doctor) /
-// AccessDocument" is what the consent check costs.
+// which also reads, in a second round trip, the grants between the patient
+// and the doctor and the doctor's organisation (the patient's grant-set
+// marker and two grant sets). "Access(doctor) / AccessDocument" is what the
+// consent check costs.
 //
 // It also runs the baseline's ReadWrite with the footprints of a committed
 // AccessDocument and RegisterDocument, taken from their blocks (keys read,
 // values written, event and result, by size): "ReadWrite / Put" is what a
 // footprint costs on Fabric whatever the chaincode, "AccessDocument /
 // ReadWrite" what MedLedger's own logic adds to it. The doctor's read has
-// its footprint printed too, but no ReadWrite phase: ReadWrite makes point
-// reads only, not range queries.
+// its footprint printed too, but no ReadWrite phase: ReadWrite reads all its
+// keys in one round trip, and the doctor's read needs two (the grant sets'
+// keys follow from the document it reads first).
 //
 // Throughput is measured in rounds of six phases (MedLedger
 // RegisterDocument, baseline Put, MedLedger AccessDocument by the patient
