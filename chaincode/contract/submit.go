@@ -802,8 +802,8 @@ func putGrantSets(stub shim.ChaincodeStubInterface, g model.Grant) error {
 		if sets, err = patientGrantSets(stub, g.PatientID); err != nil {
 			return err
 		}
-		if err := stub.PutState(markerKey, []byte{0}); err != nil {
-			return model.Errorf(model.CodeInternal, "write state: %v", err)
+		if err := putMarker(stub, objGrantSets, g.PatientID); err != nil {
+			return err
 		}
 	} else {
 		var set grantSet

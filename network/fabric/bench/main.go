@@ -23,11 +23,18 @@
 // keys in one round trip, and the doctor's read needs two (the grant sets'
 // keys follow from the document it reads first).
 //
-// Throughput is measured in rounds of six phases (MedLedger
+// And it runs ReadWrite reading one key and writing one, with no event and
+// no result: Put plus the least any transaction that decides from the
+// ledger and records what it did must add, one read. "ReadWrite(1R,1W) /
+// Put" bounds what any such chaincode, MedLedger or another, can reach
+// against a blind write on the network measured.
+//
+// Throughput is measured in rounds of seven phases (MedLedger
 // RegisterDocument, baseline Put, MedLedger AccessDocument by the patient
 // and by the doctor, baseline ReadWrite with AccessDocument's and with
-// RegisterDocument's footprint, each round starting one phase later than
-// the one before), and each ratio compares phases of the same round, so
+// RegisterDocument's footprint and with one read and one write, each round
+// starting one phase later than the one before), and each ratio compares
+// phases of the same round, so
 // that a slow stretch of a shared machine lands on both sides of it; the
 // table gives the median of the rounds with their range. With -pids
 // (bench.sh sets it) it also reports, on Linux, the CPU time per committed
@@ -72,7 +79,7 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each throughput phase runs")
 	clientsFlag := flag.String("clients", "1,16", "comma-separated numbers of concurrent clients")
 	evaluations := flag.Int("evaluations", 500, "evaluations for the latency percentiles")
-	rounds := flag.Int("rounds", 6, "rounds of phases per client count (MedLedger register, baseline Put, MedLedger access by the patient and by a doctor on consent, baseline ReadWrite with each footprint, rotated each round, so that with 6 or a multiple each phase runs as often in every position); medians are reported")
+	rounds := flag.Int("rounds", 7, "rounds of phases per client count (MedLedger register, baseline Put, MedLedger access by the patient and by a doctor on consent, baseline ReadWrite with each footprint and with one read and one write, rotated each round, so that with 7 or a multiple each phase runs as often in every position); medians are reported")
 	baseline := flag.String("baseline", "baseline", "name of the baseline chaincode; empty to skip it")
 	pids := flag.String("pids", "", "folder of the network's pid files (network/fabric/work/pids); when set, CPU time per committed transaction is reported by process (Linux)")
 	flag.Parse()
@@ -117,6 +124,9 @@ func parseClients(s string) ([]int, error) {
 	}
 	return out, nil
 }
+
+// putValueBytes is the size of the value the baseline's Put writes.
+const putValueBytes = 256
 
 // patients are the names of the identities the benchmark acts as, in both
 // organisations: the first organisation's are patients, the second's are
@@ -166,7 +176,8 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 	base := row{name: baseline + " Put (1 key)", short: baseline + " Put"}
 	footAcc := row{name: baseline + " ReadWrite (AccessDocument's footprint)", short: "ReadWrite(Access)"}
 	footReg := row{name: baseline + " ReadWrite (RegisterDocument's footprint)", short: "ReadWrite(Register)"}
-	rwAcc, rwReg, err := measureFootprints(ctx, prof, run, baseline, slices.Max(clients))
+	floor := row{name: baseline + " ReadWrite (1 key read, 1 written)", short: "ReadWrite(1R,1W)"}
+	rw, err := measureFootprints(ctx, prof, run, baseline, slices.Max(clients))
 	if err != nil {
 		return fmt.Errorf("footprints: %w", err)
 	}
@@ -206,7 +217,7 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 				return c.CommittedBlock(), err
 			}}}
 			if baseline != "" {
-				value := strings.Repeat("v", 256)
+				value := strings.Repeat("v", putValueBytes)
 				steps = append(steps, step{&base, patientAs, func(c *sdk.Client, client, seq int) (uint64, error) {
 					key := fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq)
 					block, err := submit(contractOf(c, baseline), "Put", key, value)
@@ -220,10 +231,13 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 			if baseline != "" {
 				steps = append(steps, step{&footAcc, patientAs, func(c *sdk.Client, client, seq int) (uint64, error) {
 					keys := puts[client]
-					return rwAcc.submit(contractOf(c, baseline), client, keys[seq%len(keys)], "")
+					return rw.access.submit(contractOf(c, baseline), client, keys[seq%len(keys)], "")
 				}}, step{&footReg, patientAs, func(c *sdk.Client, client, seq int) (uint64, error) {
-					return rwReg.submit(contractOf(c, baseline), client, "",
+					return rw.register.submit(contractOf(c, baseline), client, "",
 						fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq))
+				}}, step{&floor, patientAs, func(c *sdk.Client, client, seq int) (uint64, error) {
+					keys := puts[client]
+					return rw.floor.submit(contractOf(c, baseline), client, keys[seq%len(keys)], "")
 				}})
 			}
 			for k := range steps {
@@ -240,7 +254,7 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 
 	phases := []row{reg, acc, docAcc}
 	if baseline != "" {
-		phases = []row{reg, base, acc, docAcc, footAcc, footReg}
+		phases = []row{reg, base, acc, docAcc, footAcc, footReg, floor}
 	}
 	title := "committed tx/s"
 	if rounds > 1 {
@@ -272,7 +286,7 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 	// what the consent check adds to a read.
 	var pairs [][2]row
 	if baseline != "" {
-		pairs = [][2]row{{reg, base}, {acc, base}, {docAcc, base}, {footReg, base}, {footAcc, base}, {reg, footReg}, {acc, footAcc}}
+		pairs = [][2]row{{reg, base}, {acc, base}, {docAcc, base}, {footReg, base}, {footAcc, base}, {floor, base}, {reg, footReg}, {acc, footAcc}}
 	}
 	pairs = append(pairs, [2]row{docAcc, acc})
 	for _, q := range pairs {
@@ -319,41 +333,57 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 	return nil
 }
 
+// readWrites are the baseline's ReadWrite calls of the run: with
+// AccessDocument's footprint, with RegisterDocument's, and with one key read
+// and one written.
+type readWrites struct {
+	access, register, floor *readWrite
+}
+
+// floorFootprint is Put's write with one read before it: a key written by
+// Put earlier in the run, a different one each call, as AccessDocument reads
+// a different document.
+var floorFootprint = footprint{reads: 1, writes: []int{putValueBytes}}
+
 // measureFootprints prints the footprints of a committed RegisterDocument,
 // AccessDocument and doctor's AccessDocument and, with a baseline, prepares
-// its ReadWrite with the first two for up to clients clients.
-func measureFootprints(ctx context.Context, prof *sdk.ConnectionProfile, run int64, baseline string, clients int) (rwAcc, rwReg *readWrite, err error) {
+// its ReadWrite calls for up to clients clients.
+func measureFootprints(ctx context.Context, prof *sdk.ConnectionProfile, run int64, baseline string, clients int) (readWrites, error) {
 	msps := prof.MSPIDs()
 	patient, err := connect(ctx, prof, msps[0], patients[0])
 	if err != nil {
-		return nil, nil, err
+		return readWrites{}, err
 	}
 	defer patient.Close()
 	doctor, err := connect(ctx, prof, msps[1], patients[0])
 	if err != nil {
-		return nil, nil, err
+		return readWrites{}, err
 	}
 	defer doctor.Close()
 	register, read, doctorRead, err := footprints(ctx, patient, doctor, run)
 	if err != nil {
-		return nil, nil, err
+		return readWrites{}, err
 	}
 	fmt.Printf("footprints, from their blocks:\n")
 	fmt.Printf("  %-25s %s\n", "RegisterDocument:", register)
 	fmt.Printf("  %-25s %s\n", "AccessDocument:", read)
 	fmt.Printf("  %-25s %s\n", "AccessDocument (doctor):", doctorRead)
 	if baseline == "" {
-		return nil, nil, nil
+		return readWrites{}, nil
 	}
 	contract := contractOf(patient, baseline)
 	prefix := fmt.Sprintf("bench-%d", run)
-	if rwAcc, err = newReadWrite(contract, read, true, prefix+"-access", clients); err != nil {
-		return nil, nil, err
+	var rw readWrites
+	if rw.access, err = newReadWrite(contract, read, true, prefix+"-access", clients); err != nil {
+		return readWrites{}, err
 	}
-	if rwReg, err = newReadWrite(contract, register, false, prefix+"-register", clients); err != nil {
-		return nil, nil, err
+	if rw.register, err = newReadWrite(contract, register, false, prefix+"-register", clients); err != nil {
+		return readWrites{}, err
 	}
-	return rwAcc, rwReg, nil
+	if rw.floor, err = newReadWrite(contract, floorFootprint, true, prefix+"-floor", clients); err != nil {
+		return readWrites{}, err
+	}
+	return rw, nil
 }
 
 // row is one line of the throughput table: per client count, the tx/s of
