@@ -1,10 +1,14 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/medledger/medledger/chaincode/model"
 )
@@ -91,6 +95,26 @@ func TestSetupTakesOnlyALastingConsentToReadEveryDocumentAsTheDoctorsConsent(t *
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.want, lastingReadConsent(tc.grant, "bench-doctor-user2", now))
+		})
+	}
+}
+
+func TestOnlyTheGatewaysMissingEndorsementPlanIsWaitedOut(t *testing.T) {
+	noPeers := status.Error(codes.FailedPrecondition, "no combination of peers can be derived which satisfy the endorsement policy: no peer combination can satisfy the endorsement policy")
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"the gateway's refusal", noPeers, true},
+		{"wrapped, as the SDK returns it", fmt.Errorf("medledger AccessDocument (tx 1): %w", noPeers), true},
+		{"another failed precondition", status.Error(codes.FailedPrecondition, "chaincode definition for 'x' not found"), false},
+		{"same text, another code", status.Error(codes.Unavailable, "no combination of peers can be derived"), false},
+		{"no gRPC status", errors.New("no combination of peers can be derived"), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, noEndorsementPlan(tc.err))
 		})
 	}
 }
