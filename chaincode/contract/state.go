@@ -293,7 +293,7 @@ func grantsBetween(stub shim.ChaincodeStubInterface, patientID string, c access.
 	var grants []model.Grant
 	for i, g := range grantees {
 		if len(vals[markerKey]) == 0 {
-			found, err := grantsTo(stub, patientID, g.Type, g.ID)
+			found, err := queryGrants(stub, patientID, string(g.Type), g.ID)
 			if err != nil {
 				return nil, err
 			}
@@ -309,8 +309,12 @@ func grantsBetween(stub shim.ChaincodeStubInterface, patientID string, c access.
 	return grants, nil
 }
 
-func grantsTo(stub shim.ChaincodeStubInterface, patientID string, t model.GranteeType, granteeID string) ([]model.Grant, error) {
-	it, err := stub.GetStateByPartialCompositeKey(objGrant, []string{patientID, string(t), granteeID})
+// queryGrants returns the grants under the partial key attrs of objGrant, in
+// key order: [patientID] for all of a patient's, [patientID, granteeType,
+// granteeID] for those between the patient and one grantee. Not paginated,
+// so submit transactions may call it.
+func queryGrants(stub shim.ChaincodeStubInterface, attrs ...string) ([]model.Grant, error) {
+	it, err := stub.GetStateByPartialCompositeKey(objGrant, attrs)
 	if err != nil {
 		return nil, model.Errorf(model.CodeInternal, "query grants: %v", err)
 	}

@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -845,21 +844,12 @@ func putGrantSets(stub shim.ChaincodeStubInterface, g model.Grant) error {
 // set key, revoked grants left out. The query returns them in key order,
 // which is grant id order within each set.
 func patientGrantSets(stub shim.ChaincodeStubInterface, patientID string) (map[string]*grantSet, error) {
-	it, err := stub.GetStateByPartialCompositeKey(objGrant, []string{patientID})
+	grants, err := queryGrants(stub, patientID)
 	if err != nil {
-		return nil, model.Errorf(model.CodeInternal, "query grants: %v", err)
+		return nil, err
 	}
-	defer closeUnlessExhausted(it)
 	sets := map[string]*grantSet{}
-	for it.HasNext() {
-		kv, err := it.Next()
-		if err != nil {
-			return nil, model.Errorf(model.CodeInternal, "query grants: %v", err)
-		}
-		var g model.Grant
-		if err := json.Unmarshal(kv.GetValue(), &g); err != nil {
-			return nil, model.Errorf(model.CodeInternal, "decode grant %s: %v", kv.GetKey(), err)
-		}
+	for _, g := range grants {
 		key, err := grantSetKey(stub, patientID, g.Grantee)
 		if err != nil {
 			return nil, err
