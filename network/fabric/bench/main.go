@@ -179,7 +179,7 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 	footAcc := row{name: baseline + " ReadWrite (AccessDocument's footprint)", short: "ReadWrite(Access)"}
 	footReg := row{name: baseline + " ReadWrite (RegisterDocument's footprint)", short: "ReadWrite(Register)"}
 	floor := row{name: baseline + " ReadWrite (1 key read, 1 written)", short: "ReadWrite(1R,1W)"}
-	rw, err := measureFootprints(ctx, prof, run, baseline, slices.Max(clients))
+	rw, err := measureFootprints(ctx, prof, patientAs, doctorAs, run, baseline, slices.Max(clients))
 	if err != nil {
 		return fmt.Errorf("footprints: %w", err)
 	}
@@ -355,16 +355,18 @@ type readWrites struct {
 var floorFootprint = footprint{reads: 1, writes: []int{putValueBytes}}
 
 // measureFootprints prints the footprints of a committed RegisterDocument,
-// AccessDocument and doctor's AccessDocument and, with a baseline, prepares
-// its ReadWrite calls for up to clients clients.
-func measureFootprints(ctx context.Context, prof *sdk.ConnectionProfile, run int64, baseline string, clients int) (readWrites, error) {
-	msps := prof.MSPIDs()
-	patient, err := connect(ctx, prof, msps[0], patients[0])
+// AccessDocument and doctor's AccessDocument, as client 0 of the patient
+// and doctor phases, and, with a baseline, prepares its ReadWrite calls for
+// up to clients clients.
+func measureFootprints(ctx context.Context, prof *sdk.ConnectionProfile, patientAs, doctorAs actor, run int64, baseline string, clients int) (readWrites, error) {
+	msp, name := patientAs(0)
+	patient, err := connect(ctx, prof, msp, name)
 	if err != nil {
 		return readWrites{}, err
 	}
 	defer patient.Close()
-	doctor, err := connect(ctx, prof, msps[1], patients[0])
+	msp, name = doctorAs(0)
+	doctor, err := connect(ctx, prof, msp, name)
 	if err != nil {
 		return readWrites{}, err
 	}
