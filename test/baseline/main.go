@@ -8,12 +8,12 @@
 //     Put throughput" is what a MedLedger transaction costs against the least
 //     a Fabric transaction can do.
 //   - ReadWrite has the ledger footprint of another transaction and none of
-//     its logic: the keys it reads (present or absent), the values it
-//     writes, its event and its result, by size. Given the footprint of a
-//     committed AccessDocument or RegisterDocument (the benchmark takes it
-//     from the block), "ReadWrite / Put" is what that footprint costs on
-//     Fabric and "AccessDocument / ReadWrite" what MedLedger's own logic
-//     adds to it.
+//     its logic: the keys it reads (present or absent) and in how many
+//     requests, the values it writes, its event and its result, by size.
+//     Given the footprint of a committed AccessDocument or RegisterDocument
+//     (the benchmark takes it from the block), "ReadWrite / Put" is what
+//     that footprint costs on Fabric and "AccessDocument / ReadWrite" what
+//     MedLedger's own logic adds to it.
 //
 // deploy.sh runs it as a service: CHAINCODE_SERVER_ADDRESS and
 // CORE_CHAINCODE_ID_NAME (or CHAINCODE_ID) say where to listen and as what.
@@ -59,18 +59,24 @@ func (b *Baseline) Put(ctx contractapi.TransactionContextInterface, key string, 
 	return ctx.GetStub().PutState(key, []byte(value))
 }
 
-// ReadWrite reads the keys in reads and in absent together (one
-// GetMultipleStates, one round trip to the peer, as MedLedger reads),
+// ReadWrite reads the keys in reads and then those in absent, in
+// readRounds GetMultipleStates of as many keys each as the keys divide
+// into (0 or 1: all together; each is a round trip to the peer, and
+// MedLedger reads in a second one the keys that follow from its first),
 // refusing unless every key in reads exists and none in absent does (the
 // check a transaction makes before creating a record); writes, in one batch,
 // one new key per entry of writes with a value of that many bytes; emits an
 // event of eventBytes bytes (none when 0); and returns a result of
 // resultBytes bytes.
-func (b *Baseline) ReadWrite(ctx contractapi.TransactionContextInterface, reads []string, absent []string, writes []int, eventBytes int, resultBytes int) (string, error) {
+func (b *Baseline) ReadWrite(ctx contractapi.TransactionContextInterface, reads []string, absent []string, writes []int, eventBytes int, resultBytes int, readRounds int) (string, error) {
 	keys := append(slices.Clip(reads), absent...)
 	if len(keys) > maxKeys || len(writes) > maxKeys {
 		return "", fmt.Errorf("INVALID_ARGUMENT: %d keys to read and %d to write, more than %d", len(keys), len(writes), maxKeys)
 	}
+	if readRounds < 0 || readRounds > max(len(keys), 1) {
+		return "", fmt.Errorf("INVALID_ARGUMENT: %d read rounds for %d keys: want 0 to %d", readRounds, len(keys), max(len(keys), 1))
+	}
+	readRounds = max(readRounds, 1)
 	for i, k := range keys {
 		if k == "" {
 			return "", fmt.Errorf("INVALID_ARGUMENT: key %d to read is empty", i)
@@ -91,13 +97,17 @@ func (b *Baseline) ReadWrite(ctx contractapi.TransactionContextInterface, reads 
 	}
 	stub := ctx.GetStub()
 	stub.StartWriteBatch()
-	if len(keys) > 0 {
-		values, err := stub.GetMultipleStates(keys...)
-		if err != nil {
-			return "", fmt.Errorf("read %d keys: %w", len(keys), err)
+	for r := range readRounds {
+		from, to := r*len(keys)/readRounds, (r+1)*len(keys)/readRounds
+		if from == to {
+			continue
 		}
-		for i, v := range values {
-			switch {
+		values, err := stub.GetMultipleStates(keys[from:to]...)
+		if err != nil {
+			return "", fmt.Errorf("read %d keys: %w", to-from, err)
+		}
+		for j, v := range values {
+			switch i := from + j; {
 			case i < len(reads) && v == nil:
 				return "", fmt.Errorf("NOT_FOUND: no value under %q", keys[i])
 			case i >= len(reads) && v != nil:

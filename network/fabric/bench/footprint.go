@@ -29,6 +29,7 @@ type footprint struct {
 	writes       []int // value sizes, in the order of the write set (key order)
 	eventBytes   int
 	resultBytes  int
+	readRounds   int // requests the keys were read in, when known (0: not)
 }
 
 func (f footprint) String() string {
@@ -249,7 +250,7 @@ func (rw *readWrite) submit(contract *client.Contract, client int, last, call st
 	if err != nil {
 		return 0, err
 	}
-	return submit(contract, "ReadWrite", string(reads), string(absents), rw.writes, rw.event, rw.result)
+	return submit(contract, "ReadWrite", string(reads), string(absents), rw.writes, rw.event, rw.result, fmt.Sprint(rw.fp.readRounds))
 }
 
 // blockAt reads block n of the client's channel from its gateway peer.
