@@ -32,10 +32,9 @@
 // RegisterDocument, baseline Put, MedLedger AccessDocument by the patient
 // and by the doctor, baseline ReadWrite with AccessDocument's, with
 // RegisterDocument's and with the doctor's footprint and with one read and
-// one write, each round
-// starting one phase later than the one before), and each ratio compares
-// phases of the same round, so
-// that a slow stretch of a shared machine lands on both sides of it; the
+// one write, each round starting one phase later than the one before), and
+// each ratio compares phases of the same round, so that a slow stretch of a
+// shared machine lands on both sides of it; the
 // table gives the median of the rounds with their range. With -pids
 // (bench.sh sets it) it also reports, on Linux, the CPU time per committed
 // transaction of each of the network's processes and of the clients, read
