@@ -231,19 +231,21 @@ func run(ctx context.Context, path string, clients []int, d time.Duration, round
 			}
 			steps = append(steps, step{&acc, patientAs, read}, step{&docAcc, doctorAs, read})
 			if baseline != "" {
-				steps = append(steps, step{&footAcc, patientAs, func(c *sdk.Client, client, seq int) (uint64, error) {
-					keys := puts[client]
-					return rw.access.submit(contractOf(c, baseline), client, keys[seq%len(keys)], "")
-				}}, step{&footReg, patientAs, func(c *sdk.Client, client, seq int) (uint64, error) {
-					return rw.register.submit(contractOf(c, baseline), client, "",
-						fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq))
-				}}, step{&footDoc, doctorAs, func(c *sdk.Client, client, seq int) (uint64, error) {
-					keys := puts[client]
-					return rw.doctor.submit(contractOf(c, baseline), client, keys[seq%len(keys)], "")
-				}}, step{&floor, patientAs, func(c *sdk.Client, client, seq int) (uint64, error) {
-					keys := puts[client]
-					return rw.floor.submit(contractOf(c, baseline), client, keys[seq%len(keys)], "")
-				}})
+				// Each call reads last a different key the client's Put
+				// wrote, as each read takes a different document.
+				readingPuts := func(w *readWrite) txFunc {
+					return func(c *sdk.Client, client, seq int) (uint64, error) {
+						keys := puts[client]
+						return w.submit(contractOf(c, baseline), client, keys[seq%len(keys)], "")
+					}
+				}
+				steps = append(steps, step{&footAcc, patientAs, readingPuts(rw.access)},
+					step{&footReg, patientAs, func(c *sdk.Client, client, seq int) (uint64, error) {
+						return rw.register.submit(contractOf(c, baseline), client, "",
+							fmt.Sprintf("bench-%d-%d-%d-%d-%d", run, n, r, client, seq))
+					}},
+					step{&footDoc, doctorAs, readingPuts(rw.doctor)},
+					step{&floor, patientAs, readingPuts(rw.floor)})
 			}
 			for k := range steps {
 				st := steps[(r+k)%len(steps)]
